@@ -36,9 +36,7 @@ class Request:
     points: int = 1  # Atlassian's points cost of this call; handlers may raise it
 
     @classmethod
-    def build(
-        cls, method: str, target: str, headers: dict[str, str], body: bytes = b""
-    ) -> Request:
+    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Request:
         path, _, qs = target.partition("?")
         return cls(
             method=method.upper(),
@@ -84,7 +82,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
     hdrs = {"Content-Type": "application/json;charset=UTF-8"} if payload is not None else {}
     hdrs.update(headers or {})
