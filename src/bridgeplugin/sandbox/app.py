@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ class SandboxApp:
         self.faults = Faults()
         self.lock = threading.RLock()
         self._dirty = threading.Event()
+        # Called with (request, response) after every answered call: contract tests validate
+        # each exchange against the OpenAPI descriptions; nothing in the sandbox depends on it.
+        self.observers: list[Callable[[Request, Response], None]] = []
         self.router = Router()
         self.router.include(jira_router(self.site))
         self.router.include(confluence_router(self.site))
@@ -72,6 +76,8 @@ class SandboxApp:
             response, route = self._dispatch(request)
             if fault is not None and fault.timing == "after" and (fault.drop or fault.status):
                 response = _fault_response(request, fault.status, fault.headers, fault.drop)
+        for observe in self.observers:
+            observe(request, response)
         self.ledger.record(
             Call(
                 method=request.method,
