@@ -10,14 +10,19 @@ error; 3 Atlassian API error after retries.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
+from .config import Config, load_config
 from .errors import BridgeError
+from .logs import redact, setup_logging
+from .starter import init_directory
 
-__all__ = ["main"]
+__all__ = ["get_config", "main"]
 
 
 class BridgeGroup(click.Group):
@@ -25,16 +30,85 @@ class BridgeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BridgeError as exc:
-            click.echo(f"error: {exc}", err=True)
+            # Masks every secret registered with setup_logging, whatever built the message.
+            click.echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(exc.exit_code)
 
 
 @click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bridge")
-def main() -> None:
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="BRIDGE_CONFIG",
+    show_envvar=True,
+    help="bridge.yaml to read (default: ./bridge.yaml if present).",
+)
+@click.option("-v", "--verbose", count=True, help="-v: info, -vv: debug (HTTP libraries too).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """bridgeplugin: close the gap between marketing and IT inside Jira and Confluence.
 
     \b
     Try it on a local Atlassian site:
         bridge demo
     """
+    # Only remember where the config is: commands that need it call get_config(), so
+    # `bridge init` and `--help` work before any config or credentials exist.
+    ctx.obj = CliState(config_path=config_path, verbose=verbose)
+    setup_logging(verbose)
+
+
+@dataclass
+class CliState:
+    """What the group options leave on ``ctx.obj`` for the commands."""
+
+    config_path: str | None = None
+    verbose: int = 0
+    config: Config | None = None
+
+
+def get_config(ctx: click.Context | None = None, *, require_site: bool = True) -> Config:
+    """The loaded config (read once per invocation), with its secrets registered for redaction.
+
+    ``require_site=False`` for commands that never call Jira or Confluence.
+    """
+    ctx = ctx or click.get_current_context()
+    # ensure_object: a command invoked without the group (tested on its own) gets defaults.
+    state = ctx.ensure_object(CliState)
+    if state.config is None:
+        state.config = load_config(state.config_path, require_site=False)
+        setup_logging(state.verbose, state.config.secret_values())
+    if require_site:
+        state.config.check_site()
+    return state.config
+
+
+@main.command()
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@click.option("--force", is_flag=True, help="Overwrite bridge.yaml and the shipped rule files.")
+def init(directory: Path, force: bool) -> None:
+    """Write a starter bridge.yaml and a copy of the shipped rules/ into DIR.
+
+    Safe to run again: existing files are kept (and listed) unless --force is given, and a
+    directory that already has both says "already initialised" and exits 0. Secrets are never
+    written: the file names the environment variables that carry them.
+
+    \b
+    Example:
+        bridge init /etc/bridgeplugin
+        export BRIDGE_JIRA_URL=https://acme.atlassian.net
+        export BRIDGE_JIRA_EMAIL=you@acme.com BRIDGE_JIRA_TOKEN=...
+        bridge --config /etc/bridgeplugin/bridge.yaml doctor
+    """
+    result = init_directory(directory, force=force)
+    if not result.changed:
+        click.echo(f"already initialised: {result.config} exists (use --force to overwrite)")
+        return
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    for path in result.kept:
+        click.echo(f"kept {path} (exists; use --force to overwrite)")
