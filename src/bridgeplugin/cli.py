@@ -9,12 +9,14 @@ error; 3 Atlassian API error after retries.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from . import __version__
 from .config import Config, load_config
@@ -83,6 +85,29 @@ def get_config(ctx: click.Context | None = None, *, require_site: bool = True) -
     if require_site:
         state.config.check_site()
     return state.config
+
+
+@main.command("config")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.option("--check", is_flag=True, help="Also require the Jira site and credentials.")
+@click.pass_context
+def config_command(ctx: click.Context, fmt: str, check: bool) -> None:
+    """Print the effective configuration (defaults, then bridge.yaml, then BRIDGE_* variables).
+
+    Secrets are shown as ********** only. Exits 2 with the file and line, or the variable, of
+    the first problem.
+
+    \b
+    Example:
+        BRIDGE_PROJECTS__MARKETING=GROWTH bridge --config ops/bridge.yaml config --check
+    """
+    data = get_config(ctx, require_site=check).model_dump(mode="json")
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
 
 
 @main.command()

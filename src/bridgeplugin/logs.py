@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TextIO
 from urllib.parse import quote
 
-__all__ = ["MASK", "RedactingFilter", "redact", "setup_logging"]
+__all__ = ["MASK", "RedactingFilter", "redact", "reset_logging", "setup_logging"]
 
 MASK = "***"
 
@@ -85,6 +85,10 @@ class RedactingFilter(logging.Filter):
         self._secrets |= {s for s in secrets if s}
         self._patterns = _patterns(self._secrets)
 
+    def clear(self) -> None:
+        self._secrets.clear()
+        self._patterns = []
+
     def redact(self, text: str) -> str:
         return _replace(text, self._patterns)
 
@@ -152,3 +156,18 @@ def setup_logging(verbosity: int, secrets: Iterable[str] = ()) -> None:
     )
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if verbosity >= 2 else logging.WARNING)
+
+
+def reset_logging() -> None:
+    """Undo ``setup_logging``: remove its handler and filter and forget the secrets.
+
+    For tests and for programs that embed bridgeplugin and own the logging setup.
+    """
+    global _HANDLER
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.removeFilter(_FILTER)
+    if _HANDLER is not None:
+        root.removeHandler(_HANDLER)
+        _HANDLER = None
+    _FILTER.clear()
