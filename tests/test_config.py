@@ -475,8 +475,9 @@ def test_secret_written_in_the_file_is_refused(tmp_path, name):
     assert "hunter2" not in message
 
 
-def test_empty_secret_key_in_the_file_is_allowed(tmp_path):
-    file = write(tmp_path / "bridge.yaml", "jira_token:\n")
+@pytest.mark.parametrize("text", ["jira_token:\n", "jira_token: ''\n"])
+def test_empty_secret_key_in_the_file_is_allowed(tmp_path, text):
+    file = write(tmp_path / "bridge.yaml", text)
 
     assert load(file).jira_token is None
 

@@ -458,7 +458,10 @@ def _check_keys(
 
 
 def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+    """``key:`` or ``key: ''``: no value at all, so nothing secret was written."""
+    return isinstance(node, yaml.ScalarNode) and (
+        node.tag == "tag:yaml.org,2002:null" or node.value == ""
+    )
 
 
 def _section_model(annotation: Any) -> type[BaseModel] | None:
@@ -478,7 +481,8 @@ def _file_values(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """Drop empty keys (``board_id:`` means "use the default") and anchor relative paths."""
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if value is None:
+        # Secret keys got here only empty (_check_keys refuses values).
+        if value is None or key in SECRET_FIELDS:
             continue
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if v is not None}
@@ -602,7 +606,8 @@ def _explain(
         if error["type"] == "value_error":
             message = str(error["ctx"]["error"])
         elif error["type"] == "extra_forbidden":
-            section = _section_model(Config.model_fields[str(loc[0])].annotation)
+            field = Config.model_fields.get(str(loc[0]))
+            section = _section_model(field.annotation) if field else None
             valid = ", ".join(section.model_fields) if section and len(loc) > 1 else ""
             message = f"unknown setting (valid: {valid})" if valid else "unknown setting"
         else:
