@@ -454,6 +454,14 @@ def test_missing_secret_file_is_an_error(tmp_path):
         load(BRIDGE_JIRA_PAT_FILE=str(tmp_path / "absent"))
 
 
+def test_secret_path_that_is_not_a_regular_file_is_refused(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo, 0o600)
+
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        load(BRIDGE_JIRA_PAT_FILE=str(fifo))
+
+
 def test_empty_secret_file_is_an_error(tmp_path):
     path = secret_file(tmp_path / "pat", "", 0o600)
 

@@ -525,10 +525,12 @@ def read_secret_file(path: Path, *, source: str = "secret file") -> str:
     """
     try:
         # Check the mode of the file we actually read (fstat on the open descriptor), not of
-        # whatever the path pointed to a moment earlier.
-        fd = os.open(path, os.O_RDONLY)
+        # whatever the path pointed to a moment earlier. O_NONBLOCK: a FIFO put in place of
+        # the file must be refused below, not hang the command waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise ConfigError(f"{source}: cannot read secret file {path}: {exc.strerror}") from None
+        reason = exc.strerror or exc
+        raise ConfigError(f"{source}: cannot read secret file {path}: {reason}") from None
     with os.fdopen(fd, encoding="utf-8") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
