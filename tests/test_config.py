@@ -66,6 +66,7 @@ def test_defaults_without_file_or_environment():
     assert (config.timeouts.connect, config.timeouts.read) == (5.0, 30.0)
     assert (config.retry.max_attempts, config.retry.max_wait) == (5, 60.0)
     assert config.confluence_space == "BRIDGE"
+    assert config.report_parent == "Marketing x IT reports"  # the demo seed's page
     assert config.board_id is None
     assert config.rules == shipped_dir("rules")
     assert config.templates == shipped_dir("templates")

@@ -199,7 +199,7 @@ class Config(BaseSettings):
     state: Path = Field(default_factory=default_state_path, description="local state database")
     confluence_space: str = Field("BRIDGE", min_length=1, description="space key for reports")
     report_parent: str = Field(
-        "Sprint reports", min_length=1, description="title of the page reports go under"
+        "Marketing x IT reports", min_length=1, description="title of the page reports go under"
     )
     board_id: PositiveInt | None = Field(None, description="IT Scrum board id (default: find it)")
     custom_fields: CustomFieldNames = Field(default_factory=CustomFieldNames)

@@ -62,7 +62,7 @@ custom_fields:
 
 # --- Confluence reports -----------------------------------------------------------------------
 confluence_space: BRIDGE           # space key (BRIDGE_CONFLUENCE_SPACE)
-report_parent: Sprint reports      # reports go under this page (BRIDGE_REPORT_PARENT)
+report_parent: Marketing x IT reports   # reports go under this page (BRIDGE_REPORT_PARENT)
 
 # --- Files ------------------------------------------------------------------------------------
 rules: rules                 # rule files (BRIDGE_RULES); default: the rules shipped with bridge
