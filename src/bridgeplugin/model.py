@@ -13,17 +13,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Attachment",
     "Board",
     "ChangeItem",
     "ChangelogEntry",
     "Comment",
+    "CreateResult",
     "FieldInfo",
     "Issue",
     "IssueLink",
     "Page",
     "Project",
     "ServerInfo",
+    "Space",
     "Sprint",
+    "Status",
     "Transition",
     "User",
     "Worklog",
@@ -56,6 +60,7 @@ class FieldInfo(_Frozen):
     name: str
     custom: bool = False
     schema_type: str | None = None  # "number", "string", "array", ...
+    schema_custom: str | None = None  # custom field type key, e.g. "...:textarea" (takes ADF)
 
 
 class Project(_Frozen):
@@ -159,4 +164,42 @@ class Page(_Frozen):
     body: str | None = None  # storage format, when asked for
     parent_id: str | None = None
     labels: tuple[str, ...] = ()
+    url: str | None = None
+
+
+class Status(_Frozen):
+    id: str
+    name: str
+    category: str | None = None  # "new", "indeterminate", "done"
+
+
+class CreateResult(_Frozen):
+    """The outcome of one issue in a (bulk) create: a key, or the errors Jira gave for it."""
+
+    index: int  # position in the request
+    id: str | None = None
+    key: str | None = None
+    status: int | None = None  # HTTP status Jira reported for a failed element
+    errors: dict[str, str] = Field(default_factory=dict)  # by field id
+    error_messages: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.key is not None
+
+
+class Attachment(_Frozen):
+    id: str
+    title: str
+    media_type: str | None = None
+    file_size: int | None = None
+    version: int | None = None
+    download_url: str | None = None
+
+
+class Space(_Frozen):
+    id: str
+    key: str
+    name: str = ""
+    type: str = ""  # "global" or "personal"
     url: str | None = None
