@@ -1071,7 +1071,7 @@ class JiraGateway:
                 info = self._fields_catalog().by_id(fid)
                 custom[info.name if info else fid] = _simplify(value)
             else:  # other system fields (priority, duedate, ...) keep their id
-                custom[fid] = _simplify(value)
+                custom[fid] = _simplify_system(value)
         if not self.is_cloud and not kw.get("parent") and custom.get("Epic Link"):
             kw["parent"] = str(custom["Epic Link"])
         kw["custom"] = custom
@@ -1209,6 +1209,15 @@ def _simplify(value: Any) -> Any:
             return value["value"]
         return dict(value)
     return value
+
+
+def _simplify_system(value: Any) -> Any:
+    """System objects (priority, versions, ...) by name; the rest as custom values."""
+    if isinstance(value, list):
+        return [_simplify_system(v) for v in value]
+    if isinstance(value, Mapping) and "name" in value and "accountId" not in value:
+        return str(value["name"])
+    return _simplify(value)
 
 
 def _transition(raw: Mapping[str, Any]) -> Transition:

@@ -249,8 +249,15 @@ def _exposed_text(exc: BaseException) -> str:
 
 def _capture_everything(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    for name in ("urllib3", "requests", "jira", "jira.client", "jira.resilientsession",
-                 "atlassian", "bridgeplugin"):  # fmt: skip
+    for name in (
+        "urllib3",
+        "requests",
+        "jira",
+        "jira.client",
+        "jira.resilientsession",
+        "atlassian",
+        "bridgeplugin",
+    ):
         caplog.set_level(logging.DEBUG, logger=name)
 
 
@@ -287,8 +294,9 @@ def test_witness_the_jira_token_never_reaches_logs_or_errors(
         with pytest.raises(AtlassianError) as info:
             call()
         failures.append(info.value)
-    closed = JiraGateway(f"http://127.0.0.1:{_closed_port()}", policy=policy,
-                         deployment="Cloud", **creds)  # fmt: skip
+    closed = JiraGateway(
+        f"http://127.0.0.1:{_closed_port()}", policy=policy, deployment="Cloud", **creds
+    )
     with pytest.raises(TransportError) as info:
         closed.myself()
     failures.append(info.value)
@@ -323,9 +331,11 @@ def test_witness_the_confluence_token_never_reaches_logs_or_errors(
             call()
         failures.append(info.value)
     closed = ConfluenceGateway(
-        f"http://127.0.0.1:{_closed_port()}/wiki", email=email, token=SecretStr(token),
+        f"http://127.0.0.1:{_closed_port()}/wiki",
+        email=email,
+        token=SecretStr(token),
         policy=policy,
-    )  # fmt: skip
+    )
     with pytest.raises(TransportError) as info:
         closed.space("BRIDGE")
     failures.append(info.value)
