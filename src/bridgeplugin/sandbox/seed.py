@@ -38,6 +38,9 @@ class SeedSite(_Strict):
     search_max_results: int = 100
     search_max_results_ids_only: int = 5000
     clock: datetime | None = None  # the site's "now" at start; None = real time
+    # Jira Cloud's per-issue write limits (20 writes per 2 s, 100 per 30 s on one issue, 429
+    # with RateLimit-Reason jira-per-issue-on-write); off for seeds that script bursts of writes.
+    enforce_issue_write_limits: bool = True
 
 
 class SeedUser(_Strict):
