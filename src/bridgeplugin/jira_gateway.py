@@ -421,7 +421,7 @@ class JiraGateway:
         pages = (
             self._enhanced_search_pages(body) if self.is_cloud else self._offset_search_pages(body)
         )
-        return (str(raw["key"]) for page in pages for raw in page)
+        return (_key_of(raw) for page in pages for raw in page)
 
     def _enhanced_search_pages(self, body: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """POST /rest/api/3/search/jql, following ``nextPageToken`` (Cloud).
@@ -1080,6 +1080,17 @@ class JiraGateway:
 
 
 # -------------------------------------------------------------------------------- JSON -> model
+
+
+def _key_of(raw: Mapping[str, Any]) -> str:
+    key = raw.get("key")
+    if not key:
+        raise AtlassianError(
+            f"Jira's search answered issue {raw.get('id')} without its key although "
+            "fields=key was asked for",
+            hint="the site does not behave like Jira Cloud's enhanced search",
+        )
+    return str(key)
 
 
 def _jql_quote(value: str) -> str:

@@ -11,7 +11,7 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 
-from bridgeplugin.errors import BadRequest, FieldNameError, PayloadTooLarge
+from bridgeplugin.errors import AtlassianError, BadRequest, FieldNameError, PayloadTooLarge
 from bridgeplugin.jira_gateway import JiraGateway
 from bridgeplugin.model import User
 from bridgeplugin.retry import RetryPolicy
@@ -624,3 +624,16 @@ def test_data_center_epic_children_use_the_epic_link_field(
     first, second = (_body(c)["fields"] for c in _calls(rsps, "POST", f"{JIRA}/rest/api/2/issue"))
     assert first["customfield_10100"] == "MKT-1" and "parent" not in first
     assert second["parent"] == {"key": "MKT-1"}
+
+
+def test_the_jira_clients_own_retries_are_off(gateway: JiraGateway) -> None:
+    # ResilientSession would otherwise retry 429/503 and connection errors, POSTs included.
+    assert gateway._jira._session.max_retries == 0
+
+
+def test_search_keys_refuses_an_answer_without_keys(
+    gateway: JiraGateway, rsps: responses.RequestsMock
+) -> None:
+    rsps.post(f"{API}/search/jql", json={"issues": [{"id": "1"}]})
+    with pytest.raises(AtlassianError, match="without its key"):
+        list(gateway.search_keys("project = MKT"))
