@@ -137,3 +137,48 @@ def init(directory: Path, force: bool) -> None:
         click.echo(f"wrote {path}")
     for path in result.kept:
         click.echo(f"kept {path} (exists; use --force to overwrite)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, help="Port (0 picks a free one).")
+@click.option(
+    "--seed",
+    default="demo",
+    show_default=True,
+    metavar="demo|FILE",
+    help="Built-in seed name or a seed file (YAML/JSON).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the site in this file: later runs continue where this one stopped.",
+)
+def sandbox(host: str, port: int, seed: str, state_path: Path | None) -> None:
+    """Serve a local fake of Jira Cloud and Confluence Cloud for trying rules and for tests.
+
+    Jira is at http://HOST:PORT and Confluence at http://HOST:PORT/wiki, at the real REST
+    paths, so the unchanged clients work against it. The first line printed gives the base
+    URL and the credentials. Control API under /_sandbox/ (reset, seed, faults, clock,
+    ledger). With --state, an existing state file wins over --seed. Stop with Ctrl-C.
+
+    \b
+    Example:
+        bridge sandbox --port 8080 --state /tmp/site.json &
+        export BRIDGE_JIRA_URL=http://127.0.0.1:8080
+        export BRIDGE_JIRA_EMAIL=admin@example.com BRIDGE_JIRA_TOKEN=sandbox-token
+        bridge doctor
+    """
+    from .sandbox.server import banner, serve_until_signalled, start
+
+    try:
+        running = start(seed, host=host, port=port, state_path=state_path)
+    except OSError as exc:
+        raise BridgeError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="pick another --port, or --port 0 for a free one",
+        ) from None
+    click.echo(banner(running))
+    sys.stdout.flush()
+    serve_until_signalled(running)

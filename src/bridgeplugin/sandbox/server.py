@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from .app import DROP, SandboxApp
 from .routing import Request
 from .seed import Seed, load_seed
 
-__all__ = ["RunningSandbox", "running", "start"]
+__all__ = ["RunningSandbox", "banner", "running", "serve_until_signalled", "start"]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024  # seeds for 100k issues are large; anything beyond is a mistake
@@ -129,4 +130,40 @@ def running(seed: Seed | str = "demo", **kwargs: object) -> Iterator[RunningSand
     try:
         yield sandbox
     finally:
+        sandbox.stop()
+
+
+def banner(sandbox: RunningSandbox) -> str:
+    """The first line ``bridge sandbox`` prints: where it is and how to log in (INTERFACES.md)."""
+    site = sandbox.app.site
+    token = site.seed.site.default_token
+    users = list(site.accounts.users.values())
+    example = next((u for u in users if u.site_admin), users[0] if users else None)
+    if example is None:
+        login = "the seed has no users"
+    elif token:
+        login = f"log in as any seeded user's e-mail with token {token!r}, e.g. {example.email}"
+    else:
+        with_token = next((u for u in users if u.tokens), None)
+        login = (
+            f"log in as {with_token.email} with that user's token from the seed"
+            if with_token
+            else "log in with a personal access token from the seed"
+        )
+    return f"sandbox at {sandbox.url} (Confluence at {sandbox.wiki_url}); {login}"
+
+
+def serve_until_signalled(sandbox: RunningSandbox) -> None:
+    """Block until SIGINT or SIGTERM, then stop cleanly (the state file is flushed)."""
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopped.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stopped.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sandbox.stop()
