@@ -581,7 +581,14 @@ class JiraGateway:
         )
         if isinstance(data, CreateResult):
             return data
-        return CreateResult(index=0, id=str(data.get("id")), key=str(data.get("key")))
+        if not isinstance(data, Mapping) or not data.get("key"):
+            raise AtlassianError(
+                "Jira answered the create without an issue key",
+                method="POST",
+                url=self._url("issue", "platform"),
+                hint="look for the issue before creating it again",
+            )
+        return CreateResult(index=0, id=str(data.get("id")), key=str(data["key"]))
 
     def edit_issue(
         self,
