@@ -23,7 +23,7 @@ Predicate = Callable[[Content], bool]
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<op>!=|!~|=|~|\(|\)|,)
+      | (?P<op>!=|!~|>=|<=|=|~|>|<|\(|\)|,)
       | (?P<word>[A-Za-z0-9_.\-@:]+(?:\(\))?)
     )""",
     re.VERBOSE,
@@ -213,7 +213,11 @@ class _Parser:
             op = "in"
         else:
             nt = self.peek()
-            if nt is None or nt.kind != "op" or nt.text not in ("=", "!=", "~", "!~"):
+            if (
+                nt is None
+                or nt.kind != "op"
+                or nt.text not in ("=", "!=", "~", "!~", "<", ">", "<=", ">=")
+            ):
                 raise _bad(self.cql, f"expected an operator after {t.text}")
             op = nt.text
             self.i += 1
