@@ -182,3 +182,34 @@ def sandbox(host: str, port: int, seed: str, state_path: Path | None) -> None:
     click.echo(banner(running))
     sys.stdout.flush()
     serve_until_signalled(running)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def doctor(ctx: click.Context, fmt: str) -> None:
+    """Check that the configured site is ready: reachability, credentials, permissions,
+    and that every project, field, status and group the config and rules name exists.
+
+    Prints one line per check, with a fix for each failure; exits 1 if any check fails.
+
+    \b
+    Example:
+        BRIDGE_JIRA_URL=https://acme.atlassian.net BRIDGE_JIRA_EMAIL=you@acme.com \\
+        BRIDGE_JIRA_TOKEN=... bridge doctor
+    """
+    from .doctor import Names, run_checks
+    from .site import open_site
+
+    config = get_config(ctx)
+    with open_site(config) as site:
+        checks = run_checks(config, site.jira, site.confluence, Names.from_config(config))
+    if fmt == "json":
+        click.echo(json.dumps({"checks": [c.to_json() for c in checks]}, indent=2))
+    else:
+        for check in checks:
+            click.echo(check.line())
+    if not all(c.ok for c in checks):
+        sys.exit(1)
