@@ -213,3 +213,43 @@ def doctor(ctx: click.Context, fmt: str) -> None:
             click.echo(check.line())
     if not all(c.ok for c in checks):
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep the sandbox running afterwards (Ctrl-C to stop) to look around yourself.",
+)
+def demo(fmt: str, keep: bool) -> None:
+    """Start a local Atlassian site (the sandbox, demo seed), run bridgeplugin against it over
+    HTTP, print a summary and stop the site. Needs no configuration and no network.
+
+    \b
+    Example:
+        bridge demo
+        bridge demo --keep     # then, in another shell: bridge doctor (see the printed URL)
+    """
+    from .demo import DEMO_ACCOUNT, DEMO_TOKEN, run_demo
+    from .sandbox.server import RunningSandbox, serve_until_signalled
+
+    def say(line: str) -> None:
+        if fmt == "text":
+            click.echo(line)
+
+    def hold(sandbox: RunningSandbox) -> None:
+        click.echo(
+            f"Sandbox still running at {sandbox.url}: try\n"
+            f"  BRIDGE_JIRA_URL={sandbox.url} BRIDGE_JIRA_EMAIL={DEMO_ACCOUNT} "
+            f"BRIDGE_JIRA_TOKEN={DEMO_TOKEN} bridge doctor\n"
+            "Ctrl-C stops it.",
+            err=fmt == "json",
+        )
+        serve_until_signalled(sandbox)
+
+    result = run_demo(say=say, keep=hold if keep else None)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))

@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass
 __all__ = ["Call", "Ledger"]
 
 
+# POSTs that only read: Jira takes search and bulk fetches as POST so bodies can be long.
+_READ_ONLY_POSTS = ("/search/jql", "/search/approximate-count", "/bulkfetch", "/search")
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -19,6 +23,12 @@ class Call:
     status: int
     points: int
     route: str = ""  # the route template, e.g. /rest/api/{ver}/issue/{key}: groups calls by kind
+
+    @property
+    def is_write(self) -> bool:
+        if self.method == "GET" or self.method == "HEAD":
+            return False
+        return not (self.method == "POST" and self.path.endswith(_READ_ONLY_POSTS))
 
 
 class Ledger:

@@ -1,0 +1,175 @@
+"""``bridge demo``: start the sandbox with the demo seed, run the plugin against it, summarise.
+
+The demo talks to the sandbox exactly as it would to a real site: over HTTP, through the same
+gateways and config as every other command. Only the site is local.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from .config import Config
+from .model import Issue, Sprint
+from .sandbox.server import RunningSandbox, start
+from .site import Site, open_site
+
+__all__ = ["DEMO_ACCOUNT", "DemoResult", "demo_config", "run_demo"]
+
+# The demo acts as the site admin, who is in none of the business groups (INTERFACES.md).
+DEMO_ACCOUNT = "admin@example.com"
+DEMO_TOKEN = "sandbox-token"
+
+# What the demo reads of each issue: what tagging, governance and the sprint page look at.
+READ_FIELDS = (
+    "summary",
+    "status",
+    "issuetype",
+    "project",
+    "reporter",
+    "labels",
+    "parent",
+    "updated",
+)
+
+
+@dataclass
+class DemoResult:
+    url: str
+    deployment: str
+    issues_by_project: dict[str, int] = field(default_factory=dict)
+    issues_by_status: dict[str, int] = field(default_factory=dict)
+    initiatives: dict[str, dict[str, int]] = field(default_factory=dict)
+    board: str | None = None
+    sprints: list[Sprint] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    calls: int = 0
+    writes: int = 0
+    points: int = 0
+    calls_by_route: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "deployment": self.deployment,
+            "issues_by_project": self.issues_by_project,
+            "issues_by_status": self.issues_by_status,
+            "initiatives": self.initiatives,
+            "board": self.board,
+            "sprints": [{"id": s.id, "name": s.name, "state": s.state} for s in self.sprints],
+            "pages": self.pages,
+            "calls": self.calls,
+            "writes": self.writes,
+            "points": self.points,
+            "calls_by_route": self.calls_by_route,
+        }
+
+
+def demo_config(url: str, workdir: Path) -> Config:
+    """The config a user would write for the sandbox, built in memory."""
+    return Config(
+        jira_url=url,
+        confluence_url=f"{url}/wiki",
+        jira_email=DEMO_ACCOUNT,
+        jira_token=SecretStr(DEMO_TOKEN),
+        state=workdir / "state.db",
+    )
+
+
+def _read_site(site: Site, config: Config, result: DemoResult, say: Callable[[str], None]) -> None:
+    jira, confluence = site.jira, site.confluence
+    info = jira.server_info()
+    result.deployment = info.deployment_type
+    projects = [config.projects.marketing, config.projects.it]
+    jql = f"project in ({', '.join(projects)}) ORDER BY key ASC"
+    initiative = config.custom_fields.initiative
+    by_project: Counter[str] = Counter()
+    by_status: Counter[str] = Counter()
+    initiatives: dict[str, Counter[str]] = {}
+    issue: Issue
+    for issue in jira.search(jql, fields=[*READ_FIELDS, initiative]):
+        by_project[issue.project or "?"] += 1
+        by_status[issue.status or "?"] += 1
+        name = issue.custom.get(initiative)
+        if name:
+            initiatives.setdefault(str(name), Counter())[issue.project or "?"] += 1
+    result.issues_by_project = dict(sorted(by_project.items()))
+    result.issues_by_status = dict(by_status.most_common())
+    result.initiatives = {k: dict(v) for k, v in sorted(initiatives.items())}
+    total = sum(by_project.values())
+    say(
+        f"Read {total} issues from {', '.join(projects)} "
+        f"({', '.join(f'{k} {v}' for k, v in result.issues_by_project.items())})"
+    )
+    say("  by status: " + ", ".join(f"{k} {v}" for k, v in result.issues_by_status.items()))
+    for name, counts in result.initiatives.items():
+        teams = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        shared = " (shared by marketing and IT)" if len(counts) > 1 else ""
+        say(f"  initiative {name!r}: {teams}{shared}")
+
+    boards = [b for b in jira.boards(config.projects.it) if b.type == "scrum"]
+    if boards:
+        board = boards[0]
+        result.board = board.name
+        result.sprints = jira.sprints(board.id, states=("closed", "active", "future"))
+        states = Counter(s.state for s in result.sprints)
+        active = next((s for s in result.sprints if s.state == "active"), None)
+        line = f"Board {board.name!r}: {len(result.sprints)} sprints ("
+        line += ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + ")"
+        if active is not None:
+            ends = f", ends {active.end_date:%Y-%m-%d}" if active.end_date else ""
+            line += f"; active: {active.name!r}{ends}"
+        say(line)
+
+    space = confluence.space(config.confluence_space)
+    parent = confluence.find_page(config.confluence_space, config.report_parent)
+    if parent is not None:
+        result.pages = [parent.title, *(p.title for p in confluence.children(parent.id))]
+        say(
+            f"Confluence space {space.key} ({space.name}): report parent page "
+            f"{parent.title!r} with {len(result.pages) - 1} sprint page(s) under it"
+        )
+
+
+def _ledger_summary(sandbox: RunningSandbox, result: DemoResult) -> None:
+    calls = sandbox.app.ledger.calls()
+    result.calls = len(calls)
+    result.writes = sum(1 for c in calls if c.is_write)
+    result.points = sum(c.points for c in calls)
+    result.calls_by_route = dict(Counter(f"{c.method} {c.route}" for c in calls).most_common())
+
+
+def run_demo(
+    *,
+    seed: str = "demo",
+    say: Callable[[str], None] = print,
+    keep: Callable[[RunningSandbox], None] | None = None,
+) -> DemoResult:
+    """Run the demo; ``keep`` (if given) is called with the live sandbox before it stops."""
+    sandbox = start(seed)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bridge-demo-") as tmp:
+            config = demo_config(sandbox.url, Path(tmp))
+            result = DemoResult(url=sandbox.url, deployment="")
+            say(
+                f"Sandbox Atlassian site ({seed} seed) at {sandbox.url}, "
+                f"Confluence at {sandbox.wiki_url}"
+            )
+            with open_site(config) as site:
+                _read_site(site, config, result, say)
+            _ledger_summary(sandbox, result)
+            say(
+                f"API calls: {result.calls} ({result.calls - result.writes} reads, "
+                f"{result.writes} writes), {result.points} rate-limit points"
+            )
+            if keep is not None:
+                keep(sandbox)
+            return result
+    finally:
+        sandbox.stop()
