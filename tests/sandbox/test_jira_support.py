@@ -191,9 +191,22 @@ def make_seed(**site: Any) -> Seed:
     return parse_seed(seed_doc(**site))
 
 
+DEFAULT_SEED = make_seed()
+
+
+def fresh(sb: RunningSandbox, seed: Seed | None = None) -> RunningSandbox:
+    """Give a shared sandbox a new site (a reset is much cheaper than a new server)."""
+    sb.app.reset(seed or DEFAULT_SEED)
+    return sb
+
+
 @contextlib.contextmanager
 def sandbox(seed: Seed | None = None, **kwargs: Any) -> Iterator[RunningSandbox]:
     with running(seed or make_seed(), **kwargs) as sb:
+        # The stdlib server writes headers and body in two segments; with Nagle's algorithm on,
+        # each answer then waits ~40 ms for the client's delayed ACK. Only this test server's
+        # own handler class is touched (server.py makes one per server).
+        sb.server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         yield sb
 
 
@@ -255,6 +268,10 @@ def contract_problem(request: Request, response: Response) -> str | None:
     elif path.startswith("/rest/agile/1.0/"):
         file, host = "jira-software-swagger.v3.json", "https://your-domain.atlassian.com"
     else:
+        return None
+    if response.status == 204 and not response.body:
+        # The description gives some 204s an (empty) JSON schema; Jira sends no body, as HTTP
+        # requires, so there is nothing to validate.
         return None
     content_type = response.headers.get("Content-Type", "application/json").split(";")[0]
     mock_request = MockRequest(
