@@ -135,6 +135,7 @@ def test_cql_sees_writes_immediately(sb: RunningSandbox) -> None:
         ("space = DOC AND", "expected a field name"),
         ("title = ", "expected a value"),
         ("label ~ beta", "operator '~' is not supported for the field 'label'"),
+        ("title > m", "operator '>' is not supported for the field 'title'"),
         ("space = DOC ORDER BY score", "ORDER BY score is not supported"),
         ("ancestor = recentlyViewed()", "function recentlyViewed() is not supported"),
         ('title = "unterminated', "unexpected character"),

@@ -244,7 +244,7 @@ def history(ctx: Ctx, c: Content, expand: Expand | None = None) -> dict[str, Any
     if "contributors" in expand:
         ids = list(dict.fromkeys(v.by for v in c.versions if v.by))
         out["contributors"] = {
-            "publishers": {"users": [user(ctx, i) for i in ids], "userKeys": ids}
+            "publishers": {"users": [user(ctx, i) for i in ids], "userAccountIds": ids}
         }
     else:
         expandable["contributors"] = ""

@@ -221,7 +221,10 @@ class ConfluenceState:
                     position=st._new_position(),
                 )
                 for name in p.labels:
-                    page.labels.append(_checked_label("global", name))
+                    try:
+                        page.labels.append(_checked_label("global", name))
+                    except HttpError as exc:
+                        raise InputError(f"seed page {p.title!r}: {exc}") from None
                     st.label_id(page.labels[-1])
                 st.contents[page.id] = page
                 by_title[_title_key(p.title)] = page
@@ -237,9 +240,18 @@ class ConfluenceState:
                     )
                 by_title[_title_key(p.title)].parent_id = parent.id
             for page in by_title.values():
-                if any(a.id == page.id for a in st.ancestors(page)):
-                    raise InputError(f"seed page {page.title!r} is its own ancestor")
+                st._check_no_cycle(page)
         return st
+
+    def _check_no_cycle(self, page: Content) -> None:
+        seen: set[str] = set()
+        pid = page.parent_id
+        while pid is not None:
+            if pid == page.id or pid in seen:
+                raise InputError(f"seed page {page.title!r} is its own ancestor")
+            seen.add(pid)
+            parent = self.contents.get(pid)
+            pid = parent.parent_id if parent is not None else None
 
     # -- lookups -----------------------------------------------------------------------------
 
