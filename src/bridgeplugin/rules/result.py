@@ -1,0 +1,298 @@
+"""The result tree: what every evaluation returns, so "why?" always has an answer.
+
+Each predicate evaluation yields one :class:`Result` node::
+
+    Result(predicate="any", outcome=TRUE, reason="1 of 2 conditions is true", children=(
+        Result(predicate="project_in", outcome=FALSE, reason="project IT is not in [MKT]"),
+        Result(predicate="reporter_in_group", outcome=TRUE,
+               reason="reporter dana is in group marketing",
+               values={"account_id": "5b10a", "groups": ["marketing"]}),
+    ))
+
+Outcomes are three-valued (:class:`Outcome`): ``true``, ``false`` and ``error``. ``error`` means
+"could not be decided" (a field that was not loaded, a value of the wrong type) and behaves as
+*unknown* in Kleene's three-valued logic, so the answer of a composite never depends on the
+order of its children or on short-circuiting:
+
+=========  ==========================================================================
+``all``    false if any child is false; else error if any child is error; else true
+``any``    true if any child is true; else error if any child is error; else false
+``not``    swaps true and false; error stays error
+=========  ==========================================================================
+
+Consequence worth knowing: an error only surfaces when it could change the answer.
+``all: [project_in: [MKT], {field: Cost, gt: 1000}]`` on an IT issue is simply false, even
+when Cost is missing. Mandatory review rules (later) treat a remaining ``error`` as "needs the
+review", so an undecidable condition never silently skips a review.
+
+Composites stop at the first child that decides them (a false child of ``all``, a true child of
+``any``); children after it are not evaluated and do not appear in the tree. The tree therefore
+holds exactly what decided the outcome, which is also what ``bridge check`` prints.
+
+``Result`` is a plain ``__slots__`` class rather than a frozen dataclass because tens of them are
+built per issue on the hot path and a frozen dataclass's ``__init__`` costs four times as much.
+Treat instances as immutable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .ruleset import Rule
+
+__all__ = [
+    "Outcome",
+    "Result",
+    "RuleResult",
+    "TaggingResult",
+    "all_of",
+    "any_of",
+    "negate",
+    "true_path",
+]
+
+
+class Outcome(StrEnum):
+    """The three outcomes of a predicate; ``error`` means "could not be decided"."""
+
+    TRUE = "true"
+    FALSE = "false"
+    ERROR = "error"
+
+
+TRUE = Outcome.TRUE
+FALSE = Outcome.FALSE
+ERROR = Outcome.ERROR
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def all_of(outcomes: Iterable[Outcome]) -> Outcome:
+    """Kleene conjunction: false wins over error, error wins over true."""
+    seen_error = False
+    for outcome in outcomes:
+        if outcome is FALSE:
+            return FALSE
+        if outcome is ERROR:
+            seen_error = True
+    return ERROR if seen_error else TRUE
+
+
+def any_of(outcomes: Iterable[Outcome]) -> Outcome:
+    """Kleene disjunction: true wins over error, error wins over false."""
+    seen_error = False
+    for outcome in outcomes:
+        if outcome is TRUE:
+            return TRUE
+        if outcome is ERROR:
+            seen_error = True
+    return ERROR if seen_error else FALSE
+
+
+def negate(outcome: Outcome) -> Outcome:
+    """Kleene negation: error stays error."""
+    if outcome is TRUE:
+        return FALSE
+    if outcome is FALSE:
+        return TRUE
+    return ERROR
+
+
+_MARK = {TRUE: "[true] ", FALSE: "[false]", ERROR: "[error]"}
+
+
+class Result:
+    """One node of the result tree: a predicate, its outcome, and why.
+
+    ``predicate`` is the rule-file key that produced the node (``project_in``, ``all``, ``ref``).
+    ``reason`` is one line of plain English naming the values looked at. ``values`` holds the
+    same facts for machines (``bridge check --format json``, ``category_from: vendor``).
+    """
+
+    __slots__ = ("children", "outcome", "predicate", "reason", "values")
+
+    def __init__(
+        self,
+        predicate: str,
+        outcome: Outcome,
+        reason: str,
+        children: tuple[Result, ...] = (),
+        values: Mapping[str, Any] = _EMPTY,
+    ) -> None:
+        self.predicate = predicate
+        self.outcome = outcome
+        self.reason = reason
+        self.children = children
+        self.values = values
+
+    def __repr__(self) -> str:
+        extra = f", children={self.children!r}" if self.children else ""
+        return f"Result({self.predicate!r}, {self.outcome.value}, {self.reason!r}{extra})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return (
+            self.predicate == other.predicate
+            and self.outcome is other.outcome
+            and self.reason == other.reason
+            and self.children == other.children
+            and dict(self.values) == dict(other.values)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking; equality is structural
+
+    @property
+    def is_true(self) -> bool:
+        return self.outcome is TRUE
+
+    @property
+    def is_error(self) -> bool:
+        return self.outcome is ERROR
+
+    def walk(self) -> Iterator[Result]:
+        """This node and every node below it, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def decisive(self) -> list[Result]:
+        """The leaves that decided this outcome (what a one-line explanation should cite).
+
+        For a true ``all`` that is every child; for a false ``all`` the false ones; for a true
+        ``any`` the true ones; for an error, the children that were errors.
+        """
+        if not self.children:
+            return [self]
+        if self.predicate == "not" or self.predicate == "ref":
+            return self.children[0].decisive()
+        wanted = self.outcome
+        picked = [c for c in self.children if c.outcome is wanted] or list(self.children)
+        leaves: list[Result] = []
+        for child in picked:
+            leaves.extend(child.decisive())
+        return leaves
+
+    def lines(self, indent: str = "  ") -> list[str]:
+        """The tree as indented text lines, one node per line, for ``bridge check``."""
+        out: list[str] = []
+        self._lines(out, 0, indent)
+        return out
+
+    def _lines(self, out: list[str], depth: int, indent: str) -> None:
+        out.append(f"{indent * depth}{_MARK[self.outcome]} {self.predicate}: {self.reason}")
+        for child in self.children:
+            child._lines(out, depth + 1, indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{predicate, outcome, reason, values?, children?}``."""
+        out: dict[str, Any] = {
+            "predicate": self.predicate,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+        }
+        if self.values:
+            out["values"] = dict(self.values)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+def true_path(node: Result) -> Iterator[Result]:
+    """Nodes reachable through true nodes only (what made a true outcome true)."""
+    if node.outcome is not TRUE:
+        return
+    yield node
+    if node.predicate != "not":  # below a true "not" lies a false node: not a reason
+        for child in node.children:
+            yield from true_path(child)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One rule's evaluation: its condition's tree and, if it concluded one, the category."""
+
+    rule: Rule
+    condition: Result
+    category: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.condition.outcome
+
+    @property
+    def reason(self) -> str:
+        """The decisive leaf reasons joined: ``reporter dana is in group marketing``."""
+        return "; ".join(leaf.reason for leaf in self.condition.decisive())
+
+    def true_nodes(self) -> Iterator[Result]:
+        return true_path(self.condition)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.rule.name,
+            "outcome": self.outcome.value,
+            "then": self.rule.then.describe(),
+            "reason": self.reason,
+            "result": self.condition.to_dict(),
+        }
+        if self.category is not None:
+            out["category"] = self.category
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TaggingResult:
+    """The tagging verdict of one issue, with every rule's result tree.
+
+    ``marketing_originated`` and ``tech_request`` are outcomes, not booleans: ``error`` means
+    a rule that could have tagged the issue could not be decided (see ``evaluate``).
+    """
+
+    key: str
+    marketing_originated: Outcome
+    tech_request: Outcome
+    category: str | None
+    rules: tuple[RuleResult, ...]
+    version: str
+
+    @property
+    def tagged(self) -> bool:
+        """Marketing-originated *and* a technology request: what gets the label."""
+        return self.marketing_originated is TRUE and self.tech_request is TRUE
+
+    def reasons(self) -> list[str]:
+        """One line per rule that was true or could not be decided, e.g.
+        ``mkt-reporter: reporter dana is in group marketing``."""
+        out: list[str] = []
+        for r in self.rules:
+            if r.outcome is TRUE:
+                veto = (
+                    " (veto)"
+                    if False in (r.rule.then.marketing_originated, r.rule.then.tech_request)
+                    else ""
+                )
+                out.append(f"{r.name}{veto}: {r.reason}")
+            elif r.outcome is ERROR:
+                out.append(f"{r.name}: could not decide: {r.reason}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "marketing_originated": self.marketing_originated.value,
+            "tech_request": self.tech_request.value,
+            "category": self.category,
+            "tagged": self.tagged,
+            "reasons": self.reasons(),
+            "version": self.version,
+            "rules": [r.to_dict() for r in self.rules],
+        }

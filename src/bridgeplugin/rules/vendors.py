@@ -1,0 +1,285 @@
+"""The vendor catalog (``rules/vendors.yaml``): load it strictly, find vendors in text fast.
+
+File format (a mapping with ``vendors:``, or just the list)::
+
+    kind: vendors                 # optional
+    description: SaaS and ad-tech vendors marketing buys from
+    tech_words: [api, pixel, ...] # optional: replaces the default list (see DEFAULT_TECH_WORDS)
+    vendors:
+      - name: Sprout Social
+        aliases: [SproutSocial, Sprout]
+        category: social-media
+        segment: marketing        # optional
+      - name: Drift
+        category: conversational
+        ambiguous: true           # "drift" is also an English word
+
+Matching works on the tokens of :mod:`.text` (whole words, case-insensitive): every name and
+alias is tokenised at load and indexed by its first token, so finding the vendors in a text is
+one set intersection with the text's tokens plus a substring check per candidate. When two
+aliases overlap ("Google" inside "Google Analytics"), the longer one wins.
+
+An ``ambiguous: true`` vendor's names are common words. They match only when written with the
+catalog's capitalisation ("Drift", not "drift"), or when a tech word (``api``, ``integration``,
+``pixel`` ...) is within five words of them ("connect drift to the CRM").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .schema import VendorCatalogSpec, VendorSpec
+from .source import Document, read_document, read_text
+from .text import TextView, tokenize
+
+__all__ = [
+    "DEFAULT_TECH_WORDS",
+    "VENDORS_FILENAME",
+    "Vendor",
+    "VendorCatalog",
+    "VendorMatch",
+    "catalog_from_data",
+    "load_vendors",
+]
+
+VENDORS_FILENAME = "vendors.yaml"
+
+# Words that make an ambiguous vendor name mean the vendor ("hook drift up to the api").
+DEFAULT_TECH_WORDS = frozenset(
+    """
+    account accounts ai analytics api apis app apps automation bot chatbot cloud cms connect
+    connector crm dashboard data export extension import install integrate integrated
+    integration integrations licence license licenses login oauth pixel platform plugin saas
+    script sdk seat seats service software sso subscription sync tag tool tools tracking trial
+    vendor webhook widget
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+PROXIMITY = 5  # words either side of an ambiguous name searched for a tech word
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    name: str
+    aliases: tuple[str, ...]
+    category: str
+    segment: str | None = None
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VendorMatch:
+    """A vendor found in a text: the catalog name, the alias as written in the catalog."""
+
+    vendor: str
+    alias: str
+    category: str
+    segment: str | None = None
+
+    def describe(self) -> str:
+        """``vendor 'Sprout Social' (category social-media)``, naming the alias if different."""
+        if self.alias == self.vendor:
+            return f"vendor {self.vendor!r} (category {self.category})"
+        return f"{self.alias!r} (vendor {self.vendor}, category {self.category})"
+
+
+class _Alias:
+    __slots__ = ("alias", "ambiguous", "needle", "orig_needle", "tokens", "vendor")
+
+    def __init__(self, vendor: Vendor, alias: str, tokens: tuple[str, ...]) -> None:
+        self.vendor = vendor
+        self.alias = alias
+        self.tokens = tokens
+        self.needle = " " + " ".join(tokens) + " "
+        self.orig_needle = " " + " ".join(tokenize(alias)) + " "
+        self.ambiguous = vendor.ambiguous
+
+
+class CatalogError(ValueError):
+    """A catalog entry cannot be indexed; ``at`` locates it inside the ``vendors`` list."""
+
+    def __init__(self, at: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.at = at
+
+
+class VendorCatalog:
+    """Vendors indexed for matching; built by :func:`load_vendors` or :func:`catalog_from_data`."""
+
+    def __init__(
+        self,
+        vendors: Sequence[Vendor],
+        *,
+        tech_words: Iterable[str] | None = None,
+        source: str = "<memory>",
+        version: str | None = None,
+    ) -> None:
+        self.vendors: tuple[Vendor, ...] = tuple(vendors)
+        self.source = source
+        self.tech_words = frozenset(
+            w.lower() for w in (DEFAULT_TECH_WORDS if tech_words is None else tech_words)
+        )
+        self.categories: frozenset[str] = frozenset(v.category for v in self.vendors)
+        self.segments: frozenset[str] = frozenset(v.segment for v in self.vendors if v.segment)
+        by_first: dict[str, list[_Alias]] = {}
+        owner: dict[tuple[str, ...], tuple[int, str]] = {}
+        for i, vendor in enumerate(self.vendors):
+            for j, alias in enumerate((vendor.name, *vendor.aliases)):
+                at: tuple[str | int, ...] = (i, "name") if j == 0 else (i, "aliases", j - 1)
+                tokens = tuple(tokenize(alias.lower()))
+                if not tokens:
+                    raise CatalogError(at, f"{alias!r} has no letters or digits to match")
+                if tokens in owner:
+                    other_i, other_alias = owner[tokens]
+                    if other_i == i:
+                        continue  # the same vendor spelling a name twice is harmless
+                    raise CatalogError(
+                        at,
+                        f"{alias!r} of {vendor.name!r} also names "
+                        f"{self.vendors[other_i].name!r} (as {other_alias!r})",
+                    )
+                owner[tokens] = (i, alias)
+                by_first.setdefault(tokens[0], []).append(_Alias(vendor, alias, tokens))
+        for aliases in by_first.values():
+            aliases.sort(key=lambda a: -len(a.tokens))
+        self._by_first = by_first
+        self._first_keys = frozenset(by_first)
+        self._by_name = {v.name.lower(): v for v in self.vendors}
+        self.version = version or _digest([_vendor_data(v) for v in self.vendors])
+
+    def __len__(self) -> int:
+        return len(self.vendors)
+
+    def __repr__(self) -> str:
+        return f"VendorCatalog({len(self.vendors)} vendors from {self.source})"
+
+    def get(self, name: str) -> Vendor | None:
+        return self._by_name.get(name.lower())
+
+    def find_text(self, text: str) -> tuple[VendorMatch, ...]:
+        """Vendors mentioned in ``text`` (evaluation calls ``find`` on a cached view)."""
+        return self.find(TextView(text))
+
+    def find(self, view: TextView) -> tuple[VendorMatch, ...]:
+        """Vendors mentioned in a tokenised text, once each, in order of first mention."""
+        firsts = self._first_keys & view.token_set
+        if not firsts:
+            return ()
+        norm = view.norm
+        found: list[_Alias] = []
+        for first in firsts:
+            for alias in self._by_first[first]:
+                if len(alias.tokens) > 1 and alias.needle not in norm:
+                    continue
+                if alias.ambiguous and not self._ambiguous_ok(alias, view):
+                    continue
+                found.append(alias)
+        if not found:
+            return ()
+        if len(found) > 1:
+            found = _drop_shadowed(found, norm)
+            found.sort(key=lambda a: norm.find(a.needle))
+        out: list[VendorMatch] = []
+        seen: set[str] = set()
+        for alias in found:
+            vendor = alias.vendor
+            if vendor.name in seen:
+                continue
+            seen.add(vendor.name)
+            out.append(VendorMatch(vendor.name, alias.alias, vendor.category, vendor.segment))
+        return tuple(out)
+
+    def _ambiguous_ok(self, alias: _Alias, view: TextView) -> bool:
+        if alias.orig_needle in view.orig_norm:
+            return True
+        tokens = view.tokens
+        n = len(alias.tokens)
+        first = alias.tokens[0]
+        tech = self.tech_words
+        for i, token in enumerate(tokens):
+            if token == first and tuple(tokens[i : i + n]) == alias.tokens:
+                before = tokens[max(0, i - PROXIMITY) : i]
+                after = tokens[i + n : i + n + PROXIMITY]
+                if not tech.isdisjoint(before) or not tech.isdisjoint(after):
+                    return True
+        return False
+
+
+def _drop_shadowed(found: list[_Alias], norm: str) -> list[_Alias]:
+    """Drop an alias whose every occurrence lies inside a longer alias that also matched."""
+    keep: list[_Alias] = []
+    for a in found:
+        shadowed = False
+        for b in found:
+            if b is not a and len(b.tokens) > len(a.tokens) and a.needle in b.needle:
+                inside = norm.count(b.needle) * b.needle.count(a.needle)
+                if norm.count(a.needle) <= inside:
+                    shadowed = True
+                    break
+        if not shadowed:
+            keep.append(a)
+    return keep
+
+
+def _vendor_data(v: Vendor) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "aliases": list(v.aliases),
+        "category": v.category,
+        "segment": v.segment,
+        "ambiguous": v.ambiguous,
+    }
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_vendors(path: str | Path) -> VendorCatalog:
+    """Load a vendor catalog file strictly (unknown keys, duplicates -> RuleFileError)."""
+    return _catalog_from_document(read_document(path))
+
+
+def catalog_from_data(data: Any, *, source: str = "<memory>") -> VendorCatalog:
+    """Build a catalog from already-parsed data (a list of entries or ``{vendors: [...]}``)."""
+    if isinstance(data, str):
+        return _catalog_from_document(read_text(data, source))
+    doc = read_text(json.dumps(data), source)
+    return _catalog_from_document(doc)
+
+
+def _catalog_from_document(doc: Document) -> VendorCatalog:
+    data = doc.data
+    prefix: tuple[str | int, ...] = ("vendors",)
+    if isinstance(data, list):
+        wrapped: Any = {"vendors": data}
+        prefix = ()
+    else:
+        wrapped = data
+    if not isinstance(wrapped, dict):
+        raise doc.error((), "a vendor catalog is a list of vendors or a mapping with vendors:")
+    if isinstance(data, list):
+        # Validate the list on its own so error locations match the file's layout.
+        entries = doc.validate(list[VendorSpec], data, ())
+        spec = VendorCatalogSpec(vendors=entries)
+    else:
+        spec = doc.validate(VendorCatalogSpec, wrapped, ())
+    vendors = [
+        Vendor(e.name, tuple(e.aliases), e.category, e.segment, e.ambiguous) for e in spec.vendors
+    ]
+    try:
+        return VendorCatalog(
+            vendors,
+            tech_words=spec.tech_words,
+            source=doc.path,
+            version=_digest(
+                {"vendors": [_vendor_data(v) for v in vendors], "tech_words": spec.tech_words}
+            ),
+        )
+    except CatalogError as exc:
+        raise doc.error(prefix + exc.at, str(exc)) from None
