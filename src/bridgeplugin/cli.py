@@ -179,9 +179,12 @@ def sandbox(host: str, port: int, seed: str, state_path: Path | None) -> None:
             f"cannot listen on {host}:{port}: {exc.strerror}",
             hint="pick another --port, or --port 0 for a free one",
         ) from None
-    click.echo(banner(running))
-    sys.stdout.flush()
-    serve_until_signalled(running)
+
+    def ready() -> None:
+        click.echo(banner(running))
+        sys.stdout.flush()
+
+    serve_until_signalled(running, on_ready=ready)
 
 
 @main.command()

@@ -44,14 +44,16 @@ _ANONYMOUS_PATHS = (
 class SandboxApp:
     def __init__(self, seed: Seed, *, state_path: Path | None = None) -> None:
         self.state_path = state_path
+        self._dirty = threading.Event()
         if state_path is not None and state_path.is_file():
             self.site = SiteState.load_file(state_path)
         else:
             self.site = SiteState(seed)
+            if state_path is not None:
+                self._dirty.set()  # the first flush writes the seeded site
         self.ledger = Ledger()
         self.faults = Faults()
         self.lock = threading.RLock()
-        self._dirty = threading.Event()
         # Called with (request, response) after every answered call: contract tests validate
         # each exchange against the OpenAPI descriptions; nothing in the sandbox depends on it.
         self.observers: list[Callable[[Request, Response], None]] = []

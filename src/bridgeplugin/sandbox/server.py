@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -153,8 +153,14 @@ def banner(sandbox: RunningSandbox) -> str:
     return f"sandbox at {sandbox.url} (Confluence at {sandbox.wiki_url}); {login}"
 
 
-def serve_until_signalled(sandbox: RunningSandbox) -> None:
-    """Block until SIGINT or SIGTERM, then stop cleanly (the state file is flushed)."""
+def serve_until_signalled(
+    sandbox: RunningSandbox, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Block until SIGINT or SIGTERM, then stop cleanly (the state file is flushed).
+
+    ``on_ready`` runs once the handlers are in place, so a supervisor that reads the banner
+    and then sends SIGTERM always gets a clean stop.
+    """
     stopped = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -162,6 +168,8 @@ def serve_until_signalled(sandbox: RunningSandbox) -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if on_ready is not None:
+            on_ready()
         stopped.wait()
     finally:
         for sig, handler in previous.items():
