@@ -26,7 +26,7 @@ from ..jql import FieldSpec, JqlError, Query, compile_jql, system_field
 from ..routing import HttpError
 from . import adf
 from .model import Issue
-from .state import JiraState
+from .state import JiraState, bulk_allocation
 
 __all__ = ["Cursor", "SearchEnv", "Searcher", "row_of"]
 
@@ -193,22 +193,24 @@ class Searcher:
         visible = state.browsable_projects(user)
         pred = query.predicate
         rows = []
-        for issue in state.by_id.values():
-            if issue.project in visible:
-                row = issue.row if issue.row is not None else row_of(state, issue)
-                if pred(row):
-                    rows.append(row)
-        return [int(r["id"]) for r in query.sort(rows)]
+        with bulk_allocation():  # the first search builds a row per issue
+            for issue in state.by_id.values():
+                if issue.project in visible:
+                    row = issue.row if issue.row is not None else row_of(state, issue)
+                    if pred(row):
+                        rows.append(row)
+            return [int(r["id"]) for r in query.sort(rows)]
 
     def count(self, state: JiraState, user: Account, query: Query) -> int:
         visible = state.browsable_projects(user)
         pred = query.predicate
-        return sum(
-            1
-            for issue in state.by_id.values()
-            if issue.project in visible
-            and pred(issue.row if issue.row is not None else row_of(state, issue))
-        )
+        with bulk_allocation():
+            return sum(
+                1
+                for issue in state.by_id.values()
+                if issue.project in visible
+                and pred(issue.row if issue.row is not None else row_of(state, issue))
+            )
 
     def page(
         self,

@@ -55,9 +55,12 @@ def agile_time(when: datetime | None) -> str | None:
 class FieldSelection:
     """Which fields an issue response carries: ``fields=`` resolved against the site."""
 
-    def __init__(self, ids: list[str], ids_only: bool) -> None:
+    def __init__(self, ids: list[str], ids_only: bool, id_alone: bool = False) -> None:
         self.ids = ids
-        self.ids_only = ids_only  # nothing but the issue id (and key): the cheap search page
+        # Nothing but the issue id and/or key: the search may return its biggest pages.
+        self.ids_only = ids_only
+        # Only ``id`` (the enhanced search's default): the search answers ``{"id": ...}``.
+        self.id_alone = id_alone
 
 
 def select_fields(state: JiraState, raw: Iterable[str] | None, default: str) -> FieldSelection:
@@ -69,6 +72,7 @@ def select_fields(state: JiraState, raw: Iterable[str] | None, default: str) -> 
     include: list[str] = []
     exclude: set[str] = set()
     only_ids = True
+    wants_key = False
     navigable = [f.id for f in state.fields.values() if f.navigable]
     every = list(state.fields)
     for token in tokens:
@@ -78,6 +82,7 @@ def select_fields(state: JiraState, raw: Iterable[str] | None, default: str) -> 
             ids = every if name == "*all" else navigable
             only_ids = only_ids and negate
         elif name.lower() in ("id", "key"):
+            wants_key = wants_key or (name.lower() == "key" and not negate)
             continue
         else:
             f = state.field_named(name)
@@ -85,12 +90,14 @@ def select_fields(state: JiraState, raw: Iterable[str] | None, default: str) -> 
                 continue
             ids = [f.id]
             only_ids = only_ids and (negate or f.id == "issuekey")
+            wants_key = wants_key or (f.id == "issuekey" and not negate)
         if negate:
             exclude.update(ids)
         else:
             include.extend(i for i in ids if i not in include)
     chosen = [i for i in include if i not in exclude and i not in _NOT_IN_FIELDS]
-    return FieldSelection(chosen, only_ids and not chosen)
+    ids_only = only_ids and not chosen
+    return FieldSelection(chosen, ids_only, id_alone=ids_only and not wants_key)
 
 
 class Shaper:
@@ -489,7 +496,7 @@ class Shaper:
         the enhanced search's answer to ``fields=id`` (its default), the issue id alone."""
         expand = expand or set()
         props = list(properties or [])
-        if compact and selection.ids_only and not expand and not props:
+        if compact and selection.id_alone and not expand and not props:
             return {"id": str(issue.id)}
         out: dict[str, Any] = {
             "expand": ISSUE_EXPAND,

@@ -13,10 +13,12 @@ cached JQL row and the search cache (``version``).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ...errors import InputError
@@ -54,7 +56,7 @@ from .model import (
     parse_time,
 )
 
-__all__ = ["NOT_FOUND", "JiraState"]
+__all__ = ["NOT_FOUND", "JiraState", "bulk_allocation"]
 
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 _CANNOT_SET = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
@@ -104,6 +106,23 @@ def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+@contextlib.contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects at once.
+
+    Loading 100,000 issues allocates millions of containers; each generation-2 collection on
+    the way walks all of them again, which triples the load time. Nothing built here is
+    garbage, so nothing is lost by collecting afterwards instead.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class JiraState:
     """Everything one fake Jira site holds. Not thread-safe: the app serialises calls."""
 
@@ -143,7 +162,8 @@ class JiraState:
     def from_seed(cls, seed: Seed, accounts: Accounts, clock: Clock) -> JiraState:
         st = cls(accounts, clock, seed.site)
         st._load_catalog(seed)
-        st._load_issues(seed)
+        with bulk_allocation():
+            st._load_issues(seed)
         return st
 
     def _load_catalog(self, seed: Seed) -> None:
@@ -1603,6 +1623,10 @@ class JiraState:
     # ------------------------------------------------------------------ persistence
 
     def to_json(self) -> dict[str, Any]:
+        with bulk_allocation():
+            return self._to_json()
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "site": self.site.model_dump(mode="json"),
             "fields": [
@@ -1702,12 +1726,13 @@ class JiraState:
         for s in doc["sprints"]:
             times = {k: _time_in(s[k]) for k in ("start", "end", "complete")}
             st.sprints[s["id"]] = Sprint(**{**s, **times})
-        for d in doc["issues"]:
-            issue = st._issue_from_json(d)
-            st.issues[issue.key] = issue
-            st.by_id[issue.id] = issue
-            if issue.parent is not None:
-                st.children.setdefault(issue.parent, []).append(issue.id)
+        with bulk_allocation():
+            for d in doc["issues"]:
+                issue = st._issue_from_json(d)
+                st.issues[issue.key] = issue
+                st.by_id[issue.id] = issue
+                if issue.parent is not None:
+                    st.children.setdefault(issue.parent, []).append(issue.id)
         st.links = {link["id"]: Link(**link) for link in doc["links"]}
         for k, v in doc["counters"].items():
             setattr(st, f"next_{k}_id", v)
@@ -1770,12 +1795,18 @@ def _plain(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__slots__ if name != "row"}
 
 
-def _time_out(when: datetime | None) -> str | None:
-    return when.isoformat() if when is not None else None
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _time_in(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text is not None else None
+def _time_out(when: datetime | None) -> int | None:
+    # Whole microseconds since the epoch: exact, and five times cheaper than ISO strings for a
+    # snapshot of 100,000 issues (the state file is rewritten after writes).
+    return (when - _EPOCH) // _MICROSECOND if when is not None else None
+
+
+def _time_in(micros: int | None) -> datetime | None:
+    return _EPOCH + timedelta(microseconds=micros) if micros is not None else None
 
 
 def _number_text(value: float) -> str:
