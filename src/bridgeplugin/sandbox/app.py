@@ -236,7 +236,30 @@ def _is_confluence(path: str) -> bool:
     return path.startswith("/wiki/")
 
 
+_V2_CODES = {
+    400: "INVALID_REQUEST_PARAMETER",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
 def _error_response(request: Request, exc: HttpError) -> Response:
+    if request.path.startswith("/wiki/api/v2/"):
+        v2: dict[str, Any] = {
+            "errors": [
+                {
+                    "status": exc.status,
+                    "code": _V2_CODES.get(exc.status, "INTERNAL_SERVER_ERROR"),
+                    "title": message,
+                    "detail": None,
+                }
+                for message in (exc.messages or [""])
+            ]
+        }
+        return json_response(v2, status=exc.status, headers=exc.headers)
     if _is_confluence(request.path):
         payload: dict[str, Any] = {
             "statusCode": exc.status,
