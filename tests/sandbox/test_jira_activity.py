@@ -349,6 +349,33 @@ def test_activity_answers_match_the_openapi_description(sb: RunningSandbox) -> N
     assert ADA  # the default caller of rest()
 
 
+def test_per_issue_content_limits_answer_413(
+    sb: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridgeplugin.sandbox.jira import state
+
+    monkeypatch.setattr(state, "MAX_COMMENTS_PER_ISSUE", 2)  # Jira's is 5,000
+    monkeypatch.setattr(state, "MAX_LINKS_PER_ISSUE", 1)  # Jira's is 2,000
+    j = client(sb)
+    j.add_comment("MKT-2", "second")  # the seed has one
+    with pytest.raises(jira.JIRAError) as exc:
+        j.add_comment("MKT-2", "third")
+    assert exc.value.status_code == 413
+    j.create_issue_link("Relates", "MKT-1", "MKT-2")
+    refused = rest(
+        sb,
+        "POST",
+        "/rest/api/2/issueLink",
+        json={
+            "type": {"name": "Blocks"},
+            "inwardIssue": {"key": "IT-1"},
+            "outwardIssue": {"key": "MKT-2"},
+        },
+    )
+    assert refused.status_code == 413
+    assert "limit" in body(refused)["errorMessages"][0]
+
+
 def test_jira_error_text_carries_the_message(sb: RunningSandbox) -> None:
     with pytest.raises(jira.JIRAError) as exc:
         client(sb, EVE).add_comment("MKT-2", "hi")

@@ -172,6 +172,9 @@ def test_metadata_reads_cost_a_point_per_object(sb: RunningSandbox) -> None:
     calls = [c for c in ledger(sb) if c["path"].endswith("/field")]
     assert len(calls) == 1
     assert calls[0]["points"] == 1 + 22 + 7  # 1 + system fields + custom fields (Sprint too)
+    client(sb).issue("MKT-2")
+    [get] = [c for c in ledger(sb) if c["path"].endswith("/issue/MKT-2")]
+    assert (get["points"], get["route"]) == (2, "/rest/api/{ver}/issue/{key}")
 
 
 def test_metadata_answers_match_the_openapi_description(sb: RunningSandbox) -> None:

@@ -105,6 +105,7 @@ def router(site: Any) -> Router:
 
     @api("GET", "/myself")
     def myself(req: Request) -> Any:
+        req.points = 2
         return shaper(req).user(req.user.account_id, full=True)
 
     @api("GET", "/field")
@@ -199,7 +200,9 @@ def router(site: Any) -> Router:
 
     @api("GET", "/project/{project}")
     def project(req: Request) -> Any:
-        return shaper(req).project(project_of(req), expand_of(req))
+        found = project_of(req)
+        req.points = 2
+        return shaper(req).project(found, expand_of(req))
 
     @api("GET", "/project/{project}/statuses")
     def project_statuses(req: Request) -> Any:
@@ -258,6 +261,7 @@ def router(site: Any) -> Router:
         issue = issue_of(req)
         sel = select_fields(jira(), req.args("fields"), "*all")
         props = req.args("properties")
+        req.points = 2
         return shaper(req).issue(issue, sel, expand_of(req), props, user=req.user)
 
     @api("POST", "/issue")
@@ -385,6 +389,7 @@ def router(site: Any) -> Router:
         issue = issue_of(req)
         for c in issue.comments:
             if str(c.id) == req.params["comment"]:
+                req.points = 2
                 return shaper(req).comment(issue, c)
         raise HttpError(404, f"Can not find a comment for the id: {req.params['comment']}.")
 
@@ -413,6 +418,7 @@ def router(site: Any) -> Router:
         key = req.params["prop"]
         if key not in issue.properties:
             raise HttpError(404, f"The property with key '{key}' does not exist.")
+        req.points = 2
         return {"key": key, "value": issue.properties[key]}
 
     @api("PUT", "/issue/{key}/properties/{prop}")
@@ -444,6 +450,7 @@ def router(site: Any) -> Router:
         for end in (source, target):
             st.visible_issue(str(end.id), req.user)
         sh = shaper(req)
+        req.points = 2
         return {
             "id": str(link.id),
             "self": f"{sh.api}/issueLink/{link.id}",
@@ -658,6 +665,7 @@ def router(site: Any) -> Router:
     @api("GET", "/user")
     def get_user(req: Request) -> Any:
         acc = _user_param(req)
+        req.points = 2
         return shaper(req).user(acc.account_id, full="groups" in expand_of(req))
 
     @api("GET", "/user/groups")
@@ -833,7 +841,9 @@ def router(site: Any) -> Router:
 
     @agile("GET", "/board/{board}")
     def board(req: Request) -> Any:
-        return shaper(req, "latest").board(board_of(req))
+        found = board_of(req)
+        req.points = 2
+        return shaper(req, "latest").board(found)
 
     @agile("GET", "/board/{board}/sprint")
     def board_sprints(req: Request) -> Any:
@@ -861,7 +871,9 @@ def router(site: Any) -> Router:
 
     @agile("GET", "/sprint/{sprint}")
     def sprint(req: Request) -> Any:
-        return shaper(req, "latest").sprint(sprint_of(req))
+        found = sprint_of(req)
+        req.points = 2
+        return shaper(req, "latest").sprint(found)
 
     def agile_issues(req: Request, scope: str) -> Any:
         st = jira()

@@ -64,6 +64,10 @@ _ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassia
 _KEY_RE = re.compile(r"^([A-Z][A-Z0-9_]*)-(\d+)$")
 _CUSTOM_ID_RE = re.compile(r"^customfield_(\d+)$")
 MAX_PROPERTY_LENGTH = 32_768
+# Jira Cloud's per-issue content limits; going over one answers 413.
+MAX_COMMENTS_PER_ISSUE = 5_000
+MAX_WORKLOGS_PER_ISSUE = 5_000
+MAX_LINKS_PER_ISSUE = 2_000
 _FIRST_ID = 10000
 
 # Fields a create/edit may not set directly (Jira sets them, or a transition does).
@@ -1373,6 +1377,7 @@ class JiraState:
             raise HttpError(400, errors=errors)
         if text is None or (isinstance(text, str) and not text.strip()):
             raise HttpError(400, errors={"comment": "Comment body can not be empty!"})
+        _check_content_limit(issue.comments, MAX_COMMENTS_PER_ISSUE, "comments")
         self.check_write_limit(issue)
         comment = self._add_comment_unchecked(user, issue, text)
         self._touch(issue)
@@ -1451,6 +1456,8 @@ class JiraState:
         self.require(user, source.project, "LINK_ISSUES", "link issues")
         if source.id == target.id:
             raise HttpError(400, "You cannot link an issue to itself.")
+        for end in (source, target):
+            _check_content_limit(end.links, MAX_LINKS_PER_ISSUE, "issue links")
         self.check_write_limit(source)
         self.check_write_limit(target)
         link = self._add_link(ltype.name, source, target)
@@ -1597,6 +1604,7 @@ class JiraState:
         if errors:
             raise HttpError(400, errors=errors)
         assert seconds is not None
+        _check_content_limit(issue.worklogs, MAX_WORKLOGS_PER_ISSUE, "worklogs")
         self.check_write_limit(issue)
         wl = Worklog(self._next("worklog"), user.account_id, started, seconds, comment, now, now)
         issue.worklogs.append(wl)
@@ -1789,6 +1797,13 @@ class JiraState:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _check_content_limit(existing: list[Any], limit: int, what: str) -> None:
+    if len(existing) >= limit:
+        raise HttpError(
+            413, f"The issue has reached the limit of {limit:,} {what}; no more can be added."
+        )
 
 
 def _plain(obj: Any) -> dict[str, Any]:
