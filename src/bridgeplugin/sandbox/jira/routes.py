@@ -591,7 +591,13 @@ def router(site: Any) -> Router:
         # Jira clamps silently: a page may be smaller than asked for.
         return max(0, min(limit, cap))
 
+    def cloud_only(req: Request) -> None:
+        # Data Center has neither the enhanced search nor the approximate count.
+        if jira().site.deployment_type != "Cloud":
+            raise HttpError(404, f"No resource at {req.path} on a Data Center site.")
+
     def enhanced_search(req: Request) -> Any:
+        cloud_only(req)
         st = jira()
         p = search_params(req)
         if len(p["properties"]) > MAX_SEARCH_PROPERTIES:
@@ -625,6 +631,7 @@ def router(site: Any) -> Router:
 
     @api("POST", "/search/approximate-count")
     def approximate_count(req: Request) -> Any:
+        cloud_only(req)
         body = req.json()
         jql = body.get("jql", "") if isinstance(body, dict) else ""
         s = searcher()
