@@ -1,0 +1,700 @@
+"""Data integrity of the tagging corpus and the vendor catalog.
+
+- ``tests/data/tagging_corpus.yaml``: schema, ids, the fixed split rule (item N is holdout when
+  N % 3 == 0, exactly a third), category null iff not tech, every category well represented in
+  both parts. Label definitions: ``tests/data/README.md``.
+- ``rules/vendors.yaml``: schema, at least 150 vendors, unique names and aliases (case-insensitive,
+  and after the matcher's tokenisation), categories and segments valid and consistent, the
+  vendors the issue names present, common-word names marked ambiguous.
+
+Each check is a function from the loaded data to a list of problems. The tests run them on the
+shipped files (expecting none) and on deliberately broken copies (expecting the right one), so
+a check that silently stopped checking would fail here too.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
+CATALOG = ROOT / "rules" / "vendors.yaml"
+
+CATEGORIES = frozenset(
+    [
+        "saas",
+        "integration",
+        "tracking",
+        "data",
+        "website",
+        "mobile",
+        "ai",
+        "access",
+        "infrastructure",
+    ]
+)
+
+# -- corpus vocabulary --------------------------------------------------------------------------
+
+MIN_ITEMS = 330
+MIN_PER_CATEGORY = 12
+MIN_PER_CATEGORY_HOLDOUT = 4
+PROJECTS = frozenset(["MKT", "IT"])
+ISSUE_TYPES = frozenset(
+    ["Task", "Story", "Bug", "Epic", "Sub-task", "Service Request", "Incident", "Change"]
+)
+REQUEST_TYPES = frozenset(
+    [
+        "New software",
+        "Access request",
+        "Website change",
+        "DNS change",
+        "Hardware",
+        "Integration request",
+        "Data request",
+        "Get IT help",
+        "Other",
+    ]
+)
+MARKETING_GROUPS = frozenset(
+    [
+        "marketing",
+        "marketing-ops",
+        "brand",
+        "creative",
+        "content-marketing",
+        "social-media",
+        "digital-marketing",
+        "growth",
+        "demand-gen",
+        "product-marketing",
+        "field-marketing",
+        "events",
+        "comms",
+        "agency-partners",
+    ]
+)
+OTHER_GROUPS = frozenset(
+    [
+        "it-servicedesk",
+        "it-architecture",
+        "it-ops",
+        "security-reviewers",
+        "engineering",
+        "data-platform",
+        "product",
+        "sales",
+        "sales-ops",
+        "customer-success",
+        "support",
+        "finance",
+        "procurement",
+        "hr",
+        "legal",
+        "facilities",
+    ]
+)
+GENERIC_GROUPS = frozenset(["jira-users", "confluence-users", "all-staff", "contractors"])
+GROUPS = MARKETING_GROUPS | OTHER_GROUPS | GENERIC_GROUPS
+
+REQUIRED_KEYS = frozenset(
+    [
+        "id",
+        "split",
+        "project",
+        "issue_type",
+        "reporter_groups",
+        "summary",
+        "description",
+        "marketing_originated",
+        "tech_request",
+        "category",
+    ]
+)
+OPTIONAL_KEYS = frozenset(["requested_by_groups", "request_type", "labels", "components", "note"])
+ID_RE = re.compile(r"^c(\d{3,})$")
+
+
+def expected_split(number: int) -> str:
+    """The fixed split rule: every third item is held out."""
+    return "holdout" if number % 3 == 0 else "tune"
+
+
+def _str_list(value: Any, *, allow_empty: bool) -> bool:
+    return (
+        isinstance(value, list)
+        and (allow_empty or bool(value))
+        and all(isinstance(v, str) and v.strip() == v and v for v in value)
+    )
+
+
+def item_problems(position: int, item: Any) -> list[str]:
+    """Schema problems of one corpus item at 1-based ``position`` in the file."""
+    where = f"item #{position}"
+    if not isinstance(item, dict):
+        return [f"{where}: not a mapping"]
+    where = f"item #{position} ({item.get('id')!r})"
+    problems = []
+    keys = set(item)
+    if missing := REQUIRED_KEYS - keys:
+        problems.append(f"{where}: missing keys {sorted(missing)}")
+    if unknown := keys - REQUIRED_KEYS - OPTIONAL_KEYS:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+
+    match = ID_RE.match(str(item.get("id", "")))
+    if match is None:
+        problems.append(f"{where}: id must look like c001")
+    elif int(match.group(1)) != position:
+        problems.append(f"{where}: id number must equal the position in the file ({position})")
+    if item.get("split") != expected_split(position):
+        problems.append(f"{where}: split must be {expected_split(position)!r} by the N % 3 rule")
+
+    if item.get("project") not in PROJECTS:
+        problems.append(f"{where}: project must be one of {sorted(PROJECTS)}")
+    if item.get("issue_type") not in ISSUE_TYPES:
+        problems.append(f"{where}: unknown issue_type {item.get('issue_type')!r}")
+    for key, allow_empty in (("reporter_groups", True), ("requested_by_groups", False)):
+        if key not in item:
+            continue
+        groups = item[key]
+        if not _str_list(groups, allow_empty=allow_empty):
+            problems.append(f"{where}: {key} must be a list of group names")
+        elif unknown_groups := set(groups) - GROUPS:
+            problems.append(f"{where}: unknown groups in {key}: {sorted(unknown_groups)}")
+    if "request_type" in item and item["request_type"] not in REQUEST_TYPES:
+        problems.append(f"{where}: unknown request_type {item['request_type']!r}")
+    for key in ("labels", "components"):
+        if key in item and not _str_list(item[key], allow_empty=False):
+            problems.append(f"{where}: {key} must be a non-empty list of strings")
+
+    summary, description = item.get("summary"), item.get("description")
+    if not (isinstance(summary, str) and summary.strip() == summary and 0 < len(summary) <= 120):
+        problems.append(f"{where}: summary must be a trimmed string of 1-120 characters")
+    if not (isinstance(description, str) and 10 <= len(description) <= 600):
+        problems.append(f"{where}: description must be a string of 10-600 characters")
+    if "note" in item and not (isinstance(item["note"], str) and item["note"].strip()):
+        problems.append(f"{where}: note must be a non-empty string")
+
+    for key in ("marketing_originated", "tech_request"):
+        if type(item.get(key)) is not bool:
+            problems.append(f"{where}: {key} must be true or false")
+    category = item.get("category")
+    if item.get("tech_request") is True and category not in CATEGORIES:
+        problems.append(f"{where}: a tech request needs a category from {sorted(CATEGORIES)}")
+    if item.get("tech_request") is False and category is not None:
+        problems.append(f"{where}: category must be null when tech_request is false")
+    return problems
+
+
+def corpus_problems(items: Any) -> list[str]:
+    """Everything wrong with a loaded corpus; empty when it is sound."""
+    if not isinstance(items, list):
+        return ["the corpus must be a list of items"]
+    problems = [p for n, item in enumerate(items, start=1) for p in item_problems(n, item)]
+    if problems:
+        return problems
+
+    total = len(items)
+    if total < MIN_ITEMS:
+        problems.append(f"only {total} items, need at least {MIN_ITEMS}")
+    if total % 3:
+        problems.append(f"{total} items is not a multiple of 3, so a third cannot be held out")
+    holdout = [i for i in items if i["split"] == "holdout"]
+    if len(holdout) * 3 != total:
+        problems.append(f"{len(holdout)} holdout items is not exactly a third of {total}")
+
+    for key in ("id", "summary", "description"):
+        seen = Counter(str(i[key]).strip().lower() for i in items)
+        if dupes := sorted(k for k, n in seen.items() if n > 1):
+            problems.append(f"duplicate {key} values: {dupes[:5]}")
+
+    overall = Counter(i["category"] for i in items if i["category"])
+    held = Counter(i["category"] for i in holdout if i["category"])
+    for category in sorted(CATEGORIES):
+        if overall[category] < MIN_PER_CATEGORY:
+            problems.append(
+                f"category {category}: {overall[category]} items, need {MIN_PER_CATEGORY}"
+            )
+        elif held[category] < MIN_PER_CATEGORY_HOLDOUT:
+            problems.append(
+                f"category {category}: {held[category]} holdout items, "
+                f"need {MIN_PER_CATEGORY_HOLDOUT}"
+            )
+
+    # Both parts must have the same mix: each label combination is split about 1:2.
+    def combo(i: dict[str, Any]) -> tuple[bool, bool]:
+        return (i["marketing_originated"], i["tech_request"])
+
+    everything, held_combos = Counter(map(combo, items)), Counter(map(combo, holdout))
+    for key, count in everything.items():
+        if abs(held_combos[key] - count / 3) > max(2.0, count * 0.1):
+            problems.append(
+                f"(marketing_originated, tech_request) = {key}: {held_combos[key]} of {count} "
+                "held out, not about a third"
+            )
+
+    # The mix the issue asks for, loosely: mostly marketing, both tech and not, some of others'.
+    shares = {key: count / total for key, count in everything.items()}
+    for key, floor, what in (
+        ((True, True), 0.40, "marketing technology requests"),
+        ((True, False), 0.25, "marketing requests that are not technology"),
+        ((False, True), 0.12, "technology requests from other departments"),
+    ):
+        if shares.get(key, 0.0) < floor:
+            problems.append(
+                f"{what} are {shares.get(key, 0.0):.0%} of the corpus, want {floor:.0%}"
+            )
+    noted = sum(1 for i in items if "note" in i)
+    if noted < total * 0.10:
+        problems.append(f"only {noted} items explain a tricky label with a note, want 10%")
+    return problems
+
+
+# -- catalog vocabulary -------------------------------------------------------------------------
+
+MIN_VENDORS = 150
+
+# Segment -> category: the mapping documented at the top of rules/vendors.yaml.
+SEGMENT_CATEGORY = {
+    **dict.fromkeys(
+        [
+            "social listening",
+            "social media management",
+            "marketing automation",
+            "e-mail",
+            "CRM",
+            "ads",
+            "SEO",
+            "reviews",
+            "PR",
+            "DAM",
+            "design",
+            "video",
+            "collaboration",
+            "BI",
+            "sales engagement",
+            "scheduling",
+            "chat",
+            "customer support",
+            "survey",
+            "events/webinar",
+            "documents",
+        ],
+        "saas",
+    ),
+    **dict.fromkeys(
+        ["analytics", "tracking", "consent", "experimentation", "attribution"], "tracking"
+    ),
+    **dict.fromkeys(["CDP", "data enrichment", "data warehouse"], "data"),
+    "integration platform": "integration",
+    **dict.fromkeys(["CMS", "web builder", "domains"], "website"),
+    **dict.fromkeys(["mobile attribution", "mobile engagement", "mobile platform"], "mobile"),
+    **dict.fromkeys(["AI writing", "AI assistant", "AI media"], "ai"),
+    "identity": "access",
+    **dict.fromkeys(["cloud hosting", "CDN", "e-mail infrastructure"], "infrastructure"),
+}
+
+# Segments the issue lists: each needs real coverage.
+REQUIRED_SEGMENTS = [
+    "social listening",
+    "marketing automation",
+    "e-mail",
+    "CRM",
+    "CDP",
+    "analytics",
+    "tracking",
+    "ads",
+    "CMS",
+    "DAM",
+    "web builder",
+    "chat",
+    "survey",
+    "events/webinar",
+    "AI writing",
+]
+MIN_PER_REQUIRED_SEGMENT = 3
+
+# Names the issue mentions, with the category a request naming only them should get.
+MUST_KNOW = {
+    "Sprout Social": "saas",
+    "Hootsuite": "saas",
+    "Brandwatch": "saas",
+    "HubSpot": "saas",
+    "Marketo": "saas",
+    "Mailchimp": "saas",
+    "Klaviyo": "saas",
+    "Braze": "saas",
+    "Salesforce": "saas",
+    "SFDC": "saas",
+    "Pipedrive": "saas",
+    "Segment": "data",
+    "mParticle": "data",
+    "Google Analytics 4": "tracking",
+    "GA4": "tracking",
+    "Google Analytics": "tracking",
+    "Hotjar": "tracking",
+    "Mixpanel": "tracking",
+    "Amplitude": "tracking",
+    "Meta Pixel": "tracking",
+    "TikTok Pixel": "tracking",
+    "LinkedIn Insight Tag": "tracking",
+    "Google Ads": "saas",
+    "Webflow": "website",
+    "WordPress": "website",
+    "Contentful": "website",
+    "Bynder": "saas",
+    "Intercom": "saas",
+    "Drift": "saas",
+    "Typeform": "saas",
+    "SurveyMonkey": "saas",
+    "Qualtrics": "saas",
+    "Hopin": "saas",
+    "ON24": "saas",
+    "Zoom Webinars": "saas",
+    "Jasper": "ai",
+    "Copy.ai": "ai",
+    "ChatGPT Enterprise": "ai",
+    "Writer": "ai",
+    "Canva": "saas",
+    "Zapier": "integration",
+    "AppsFlyer": "mobile",
+    "Okta": "access",
+    "Cloudflare": "infrastructure",
+}
+
+# Names that are everyday words or first names: their vendor must be marked ambiguous.
+MUST_BE_AMBIGUOUS = [
+    "Drift",
+    "Writer",
+    "Segment",
+    "Notion",
+    "Monday",
+    "Sprout",
+    "Later",
+    "Buffer",
+    "Mention",
+    "Zoom",
+    "Slack",
+    "Loom",
+    "Gong",
+    "Outreach",
+    "Heap",
+    "Clarity",
+    "Census",
+    "Adjust",
+    "Branch",
+    "Jasper",
+    "Claude",
+    "Copilot",
+    "Box",
+    "Delighted",
+]
+
+# Deliberately unknown: the corpus uses it to test requests for tools no list contains.
+MUST_NOT_KNOW = ["Glimmerly"]
+
+VENDOR_KEYS = frozenset(["name", "aliases", "category", "segment", "ambiguous"])
+CATALOG_KEYS = frozenset(["kind", "description", "tech_words", "vendors"])
+
+
+def match_key(term: str) -> tuple[str, ...]:
+    """A name as the matcher sees it: lower-case runs of letters and digits."""
+    return tuple(re.findall(r"[^\W_]+", term.lower()))
+
+
+def vendor_terms(vendor: dict[str, Any]) -> list[str]:
+    return [vendor["name"], *vendor.get("aliases", [])]
+
+
+def vendor_problems(index: int, vendor: Any) -> list[str]:
+    where = f"vendor #{index}"
+    if not isinstance(vendor, dict):
+        return [f"{where}: not a mapping"]
+    where = f"vendor #{index} ({vendor.get('name')!r})"
+    problems = []
+    if unknown := set(vendor) - VENDOR_KEYS:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+    if missing := {"name", "category", "segment"} - set(vendor):
+        problems.append(f"{where}: missing keys {sorted(missing)}")
+        return problems
+    terms = [vendor["name"], *vendor.get("aliases", [])]
+    if not isinstance(vendor.get("aliases", []), list):
+        problems.append(f"{where}: aliases must be a list")
+        return problems
+    for term in terms:
+        if not isinstance(term, str) or term.strip() != term or not match_key(term):
+            problems.append(f"{where}: {term!r} is not a usable name (trimmed, with letters)")
+    lowered = Counter(t.lower() for t in terms if isinstance(t, str))
+    if repeated := sorted(t for t, n in lowered.items() if n > 1):
+        problems.append(f"{where}: names repeated within the vendor: {repeated}")
+    if "ambiguous" in vendor and type(vendor["ambiguous"]) is not bool:
+        problems.append(f"{where}: ambiguous must be true or false")
+    category, segment = vendor["category"], vendor["segment"]
+    if category not in CATEGORIES:
+        problems.append(f"{where}: category {category!r} is not one of {sorted(CATEGORIES)}")
+    if segment not in SEGMENT_CATEGORY:
+        problems.append(f"{where}: unknown segment {segment!r}")
+    elif category != SEGMENT_CATEGORY[segment]:
+        problems.append(
+            f"{where}: segment {segment!r} maps to category {SEGMENT_CATEGORY[segment]!r}, "
+            f"not {category!r}"
+        )
+    return problems
+
+
+def catalog_problems(data: Any) -> list[str]:
+    """Everything wrong with a loaded vendor catalog; empty when it is sound."""
+    if not isinstance(data, dict) or not isinstance(data.get("vendors"), list):
+        return ["the catalog must be a mapping with a vendors: list"]
+    problems = []
+    if unknown := set(data) - CATALOG_KEYS:
+        problems.append(f"unknown top-level keys {sorted(unknown)}")
+    vendors = data["vendors"]
+    problems += [p for n, v in enumerate(vendors, start=1) for p in vendor_problems(n, v)]
+    if problems:
+        return problems
+
+    if len(vendors) < MIN_VENDORS:
+        problems.append(f"only {len(vendors)} vendors, need at least {MIN_VENDORS}")
+
+    # No two vendors share a spelling, compared case-insensitively and as the matcher sees it.
+    owners: dict[object, str] = {}
+    for vendor in vendors:
+        name = vendor["name"]
+        for term in vendor_terms(vendor):
+            clashes = {owners.setdefault(key, name) for key in (term.lower(), match_key(term))}
+            for other in sorted(clashes - {name}):
+                problems.append(f"{term!r} of {name!r} also names {other!r}")
+
+    by_term = {term.lower(): v for v in vendors for term in vendor_terms(v)}
+    for term, category in MUST_KNOW.items():
+        vendor = by_term.get(term.lower())
+        if vendor is None:
+            problems.append(f"{term!r} is not in the catalog")
+        elif vendor["category"] != category:
+            problems.append(f"{term!r} is {vendor['category']!r}, expected {category!r}")
+    for term in MUST_BE_AMBIGUOUS:
+        vendor = by_term.get(term.lower())
+        if vendor is None:
+            problems.append(f"common word {term!r} should be listed (and marked ambiguous)")
+        elif not vendor.get("ambiguous"):
+            problems.append(f"{term!r} is an everyday word: mark {vendor['name']!r} ambiguous")
+    for term in MUST_NOT_KNOW:
+        if term.lower() in by_term:
+            problems.append(f"{term!r} must stay out of the catalog (the corpus relies on it)")
+
+    segments = Counter(v["segment"] for v in vendors)
+    for segment in REQUIRED_SEGMENTS:
+        if segments[segment] < MIN_PER_REQUIRED_SEGMENT:
+            problems.append(f"segment {segment!r} has {segments[segment]} vendors")
+    return problems
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+def _load(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict[str, Any]]:
+    return _load(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> dict[str, Any]:
+    return _load(CATALOG)
+
+
+# -- the shipped files --------------------------------------------------------------------------
+
+
+def test_the_corpus_is_sound(corpus: list[dict[str, Any]]) -> None:
+    assert corpus_problems(corpus) == []
+
+
+def test_the_corpus_holds_out_exactly_every_third_item(corpus: list[dict[str, Any]]) -> None:
+    held = [i["id"] for i in corpus if i["split"] == "holdout"]
+    assert held == [f"c{n:03d}" for n in range(3, len(corpus) + 1, 3)]
+    assert len(held) * 3 == len(corpus)
+
+
+def test_the_corpus_header_documents_the_split_rule() -> None:
+    header = CORPUS.read_text(encoding="utf-8").split("\n- id:", 1)[0]
+    assert "N % 3 == 0 -> holdout" in header
+
+
+def test_the_catalog_is_sound(catalog: dict[str, Any]) -> None:
+    assert catalog_problems(catalog) == []
+
+
+def test_the_catalog_loads_with_the_rules_loader(catalog: dict[str, Any]) -> None:
+    from bridgeplugin.rules import load_vendors
+
+    loaded = load_vendors(CATALOG)
+    assert len(loaded) == len(catalog["vendors"])
+    assert loaded.categories <= CATEGORIES
+
+
+def test_a_request_naming_only_a_vendor_is_recognised() -> None:
+    from bridgeplugin.rules import load_vendors
+
+    loaded = load_vendors(CATALOG)
+    found = [m.vendor for m in loaded.find_text("Trial of Sprout Social for the social team")]
+    assert found == ["Sprout Social"]
+
+
+# -- the checks can fail ------------------------------------------------------------------------
+
+CorpusBreak = Callable[[list[dict[str, Any]]], None]
+
+
+def _set(index: int, **values: Any) -> CorpusBreak:
+    def apply(items: list[dict[str, Any]]) -> None:
+        items[index].update(values)
+
+    return apply
+
+
+def _drop_last(items: list[dict[str, Any]]) -> None:
+    items.pop()
+
+
+def _duplicate_first_summary(items: list[dict[str, Any]]) -> None:
+    items[1]["summary"] = items[0]["summary"].upper()
+
+
+def _starve_mobile(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["category"] == "mobile":
+            item["category"] = "saas"
+
+
+def _hold_out_no_mobile(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["split"] == "holdout" and item["category"] == "mobile":
+            item["category"] = "saas"
+
+
+def _skew_holdout_labels(items: list[dict[str, Any]]) -> None:
+    # Relabel held-out marketing tech as non-tech: the two parts no longer share a mix.
+    for n, item in enumerate(items, start=1):
+        if n % 3 == 0 and item["tech_request"] and item["marketing_originated"]:
+            item["tech_request"], item["category"] = False, None
+
+
+CORPUS_BREAKS: list[tuple[CorpusBreak, str]] = [
+    (_set(2, split="tune"), "split must be 'holdout'"),
+    (_set(0, split="holdout"), "split must be 'tune'"),
+    (_set(4, id="c004"), "id number must equal the position"),
+    (_set(4, id="C5"), "id must look like c001"),
+    (_drop_last, "not a multiple of 3"),
+    (_set(0, tech_request=False), "category must be null"),
+    (_set(0, category=None), "needs a category"),
+    (_set(0, category="social"), "needs a category"),
+    (_set(0, marketing_originated="true"), "marketing_originated must be true or false"),
+    (_set(0, reporter_groups=["marketting"]), "unknown groups"),
+    (_set(0, requested_by_groups=[]), "requested_by_groups must be a list"),
+    (_set(0, project="MARKETING"), "project must be one of"),
+    (_set(0, request_type="Buy stuff"), "unknown request_type"),
+    (_set(0, priority="High"), "unknown keys ['priority']"),
+    (_set(0, summary=""), "summary must be"),
+    (_duplicate_first_summary, "duplicate summary values"),
+    (_starve_mobile, "category mobile"),
+    (_hold_out_no_mobile, "category mobile: 0 holdout items"),
+    (_skew_holdout_labels, "not about a third"),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"), [pytest.param(*case, id=case[1]) for case in CORPUS_BREAKS]
+)
+def test_a_broken_corpus_is_reported(
+    corpus: list[dict[str, Any]], breakage: CorpusBreak, expected: str
+) -> None:
+    broken = copy.deepcopy(corpus)
+    breakage(broken)
+    problems = corpus_problems(broken)
+    assert any(expected in p for p in problems), problems
+
+
+CatalogBreak = Callable[[list[dict[str, Any]]], None]
+
+
+def _vendor(vendors: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(v for v in vendors if v["name"] == name)
+
+
+def _alias(name: str, alias: str) -> CatalogBreak:
+    def apply(vendors: list[dict[str, Any]]) -> None:
+        _vendor(vendors, name).setdefault("aliases", []).append(alias)
+
+    return apply
+
+
+def _change(vendor_name: str, /, **values: Any) -> CatalogBreak:
+    def apply(vendors: list[dict[str, Any]]) -> None:
+        _vendor(vendors, vendor_name).update(values)
+
+    return apply
+
+
+def _remove(name: str) -> CatalogBreak:
+    def apply(vendors: list[dict[str, Any]]) -> None:
+        vendors.remove(_vendor(vendors, name))
+
+    return apply
+
+
+def _keep_first(count: int) -> CatalogBreak:
+    def apply(vendors: list[dict[str, Any]]) -> None:
+        del vendors[count:]
+
+    return apply
+
+
+def _unmark(name: str) -> CatalogBreak:
+    def apply(vendors: list[dict[str, Any]]) -> None:
+        _vendor(vendors, name).pop("ambiguous", None)
+
+    return apply
+
+
+CATALOG_BREAKS: list[tuple[CatalogBreak, str]] = [
+    (_alias("Mixpanel", "GA4"), "'GA4' of 'Mixpanel' also names 'Google Analytics 4'"),
+    (_alias("Mixpanel", "ga4"), "also names 'Google Analytics 4'"),
+    (_alias("Mixpanel", "Google-Analytics"), "also names 'Google Analytics 4'"),
+    (_alias("Hotjar", "hotjar"), "names repeated within the vendor"),
+    (_alias("Hotjar", " Hotjar Pro"), "not a usable name"),
+    (_change("Hotjar", category="saas"), "maps to category 'tracking'"),
+    (_change("Hotjar", category="analytics"), "is not one of"),
+    (_change("Hotjar", segment="heatmaps"), "unknown segment"),
+    (_change("Hotjar", owner="growth"), "unknown keys ['owner']"),
+    (_change("Hotjar", ambiguous="yes"), "ambiguous must be true or false"),
+    (_change("Canva", name="Glimmerly"), "'Glimmerly' must stay out"),
+    (_unmark("Drift"), "mark 'Drift' ambiguous"),
+    (_remove("Sprout Social"), "'Sprout Social' is not in the catalog"),
+    (_keep_first(100), "only 100 vendors"),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"), [pytest.param(*case, id=case[1]) for case in CATALOG_BREAKS]
+)
+def test_a_broken_catalog_is_reported(
+    catalog: dict[str, Any], breakage: CatalogBreak, expected: str
+) -> None:
+    broken = copy.deepcopy(catalog)
+    breakage(broken["vendors"])
+    problems = catalog_problems(broken)
+    assert any(expected in p for p in problems), problems
