@@ -76,6 +76,62 @@ def test_v3_comments_are_adf_both_ways(sb: RunningSandbox) -> None:
     assert v2["comments"][-1]["body"] == "Hi there"
 
 
+def test_authors_edit_and_delete_their_comments_others_may_not(sb: RunningSandbox) -> None:
+    from test_jira_support import seed_doc
+
+    from bridgeplugin.sandbox.seed import parse_seed
+
+    doc = seed_doc(enforce_issue_write_limits=False)
+    doc["projects"][0]["permissions"].update(
+        {"EDIT_ALL_COMMENTS": ["it-architecture"], "DELETE_ALL_COMMENTS": ["it-architecture"]}
+    )
+    sb = fresh(sb, parse_seed(doc))
+    mine = client(sb, MIA).add_comment("MKT-2", "first draft")
+    mine.update(body="final words")
+    fresh_copy = client(sb).comment("MKT-2", mine.id)
+    assert (fresh_copy.body, fresh_copy.updateAuthor.accountId) == ("final words", "acc-mia")
+    denied = rest(
+        sb,
+        "PUT",
+        f"/rest/api/2/issue/MKT-2/comment/{mine.id}",
+        email=ADA,
+        json={"body": "hijacked"},
+    )
+    assert denied.status_code == 403
+    assert "EDIT_ALL_COMMENTS" in body(denied)["errorMessages"][0]
+    ivan_edit = rest(
+        sb,
+        "PUT",
+        f"/rest/api/2/issue/MKT-2/comment/{mine.id}",
+        email=IVAN,
+        json={"body": "moderated"},
+    )
+    assert ivan_edit.status_code == 200
+    assert body(ivan_edit)["updateAuthor"]["accountId"] == "acc-ivan"
+    assert (
+        rest(sb, "DELETE", f"/rest/api/2/issue/MKT-2/comment/{mine.id}", email=ADA).status_code
+        == 403
+    )
+    assert (
+        rest(sb, "DELETE", f"/rest/api/2/issue/MKT-2/comment/{mine.id}", email=MIA).status_code
+        == 204
+    )
+    assert [c.body for c in client(sb).comments("MKT-2")] == ["Which vendor?"]
+
+
+def test_assigning_is_a_changelog_entry(sb: RunningSandbox) -> None:
+    j = client(sb)
+    assert j.assign_issue("MKT-2", "acc-ivan") is True
+    issue = j.issue("MKT-2", expand="changelog")
+    assert issue.fields.assignee.accountId == "acc-ivan"
+    [item] = issue.changelog.histories[0].items
+    assert (item.field, item.to, item.toString) == ("assignee", "acc-ivan", "Ivan Petrov")
+    j.assign_issue("MKT-2", None)
+    assert j.issue("MKT-2").fields.assignee is None
+    unknown = rest(sb, "PUT", "/rest/api/3/issue/MKT-2/assignee", json={"accountId": "acc-x"})
+    assert unknown.status_code == 400
+
+
 def test_commenting_needs_add_comments(sb: RunningSandbox) -> None:
     resp = rest(sb, "POST", "/rest/api/2/issue/MKT-2/comment", email=EVE, json={"body": "hi"})
     assert resp.status_code == 403

@@ -387,11 +387,29 @@ def router(site: Any) -> Router:
     @api("GET", "/issue/{key}/comment/{comment}")
     def get_comment(req: Request) -> Any:
         issue = issue_of(req)
-        for c in issue.comments:
-            if str(c.id) == req.params["comment"]:
-                req.points = 2
-                return shaper(req).comment(issue, c)
-        raise HttpError(404, f"Can not find a comment for the id: {req.params['comment']}.")
+        comment = jira().find_comment(issue, req.params["comment"])
+        req.points = 2
+        return shaper(req).comment(issue, comment)
+
+    @api("PUT", "/issue/{key}/comment/{comment}")
+    def edit_comment(req: Request) -> Any:
+        issue = issue_of(req)
+        comment = jira().find_comment(issue, req.params["comment"])
+        jira().edit_comment(req.user, issue, comment, req.json(), rich_ver(req))
+        return shaper(req).comment(issue, comment)
+
+    @api("DELETE", "/issue/{key}/comment/{comment}")
+    def delete_comment(req: Request) -> Any:
+        issue = issue_of(req)
+        comment = jira().find_comment(issue, req.params["comment"])
+        jira().delete_comment(req.user, issue, comment)
+        return Response(status=204)
+
+    @api("PUT", "/issue/{key}/assignee")
+    def assign(req: Request) -> Any:
+        issue = issue_of(req)
+        jira().assign(req.user, issue, req.json() if req.body else None)
+        return Response(status=204)
 
     @api("POST", "/issue/{key}/comment")
     def add_comment(req: Request) -> Any:
@@ -755,7 +773,8 @@ def router(site: Any) -> Router:
             or (
                 query
                 and (
-                    a.email.lower().startswith(query)
+                    a.account_id.lower() == query
+                    or a.email.lower().startswith(query)
                     or any(w.startswith(query) for w in a.display_name.lower().split())
                     or a.display_name.lower().startswith(query)
                     or a.name.lower().startswith(query)

@@ -1383,6 +1383,79 @@ class JiraState:
         self._touch(issue)
         return comment
 
+    def find_comment(self, issue: Issue, comment_id: str) -> Comment:
+        for c in issue.comments:
+            if str(c.id) == comment_id:
+                return c
+        raise HttpError(404, f"Can not find a comment for the id: {comment_id}.")
+
+    def edit_comment(
+        self, user: Account, issue: Issue, comment: Comment, body: Any, ver: str
+    ) -> None:
+        """Authors edit their own comments (EDIT_OWN_COMMENTS), others need EDIT_ALL_COMMENTS."""
+        own = comment.author == user.account_id
+        self.require(
+            user,
+            issue.project,
+            "EDIT_OWN_COMMENTS" if own else "EDIT_ALL_COMMENTS",
+            "edit this comment",
+        )
+        if not isinstance(body, dict) or "body" not in body:
+            raise HttpError(400, errors={"comment": "Comment body can not be empty!"})
+        errors: dict[str, str] = {}
+        text = self._rich_input(body["body"], ver, "comment", errors)
+        if errors or text is None:
+            raise HttpError(400, errors=errors or {"comment": "Comment body can not be empty!"})
+        self.check_write_limit(issue)
+        comment.body = text
+        comment.updated = self.clock.now()
+        comment.update_author = user.account_id
+        self._touch(issue)
+
+    def delete_comment(self, user: Account, issue: Issue, comment: Comment) -> None:
+        own = comment.author == user.account_id
+        self.require(
+            user,
+            issue.project,
+            "DELETE_OWN_COMMENTS" if own else "DELETE_ALL_COMMENTS",
+            "delete this comment",
+        )
+        self.check_write_limit(issue)
+        issue.comments.remove(comment)
+        self._touch(issue)
+
+    def assign(self, user: Account, issue: Issue, body: Any) -> None:
+        """``PUT /issue/{key}/assignee``: ``{"accountId": id}``, or null to unassign."""
+        self.require(user, issue.project, "ASSIGN_ISSUES", "assign issues")
+        errors: dict[str, str] = {}
+        value = None
+        if isinstance(body, dict) and (body.get("accountId") or body.get("name")):
+            value = body
+        account_id = self._user_input(value, "assignee", errors, allow_none=True)
+        if errors:
+            raise HttpError(400, errors=errors)
+        if account_id == issue.assignee:
+            return
+        self.check_write_limit(issue)
+        old = issue.assignee
+        issue.assignee = account_id
+        self._record(
+            issue,
+            user,
+            [
+                ChangeItem(
+                    "assignee",
+                    "jira",
+                    "assignee",
+                    old,
+                    self.display_name(old),
+                    account_id,
+                    self.display_name(account_id),
+                )
+            ],
+        )
+        self._touch(issue)
+
     def _add_comment_unchecked(self, user: Account, issue: Issue, text: Any) -> Comment:
         now = self.clock.now()
         comment = Comment(self._next("comment"), user.account_id, text, now, now, user.account_id)
