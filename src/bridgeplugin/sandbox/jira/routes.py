@@ -8,13 +8,16 @@ points model); writes cost the base point.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Any
 
 from ..routing import HttpError, Request, Response, Router, json_response
+from .catalog import GLOBAL_PERMISSIONS, PROJECT_PERMISSIONS
 from .model import format_time
 from .search import Searcher
-from .shapes import FieldSelection, Shaper, select_fields
+from .shapes import FieldSelection, Shaper, group_id, select_fields
 from .state import NOT_FOUND, JiraState
 
 __all__ = ["router"]
@@ -704,10 +707,8 @@ def router(site: Any) -> Router:
     def group_named(req: Request) -> str:
         name = req.arg("groupname")
         if name is None and req.arg("groupId"):
-            from .shapes import _group_id
-
             name = next(
-                (g for g in site.accounts.groups if _group_id(g) == req.arg("groupId")), None
+                (g for g in site.accounts.groups if group_id(g) == req.arg("groupId")), None
             )
         if not name:
             raise HttpError(400, "You must specify a group name or a group id.")
@@ -790,8 +791,6 @@ def router(site: Any) -> Router:
 
     @api("GET", "/groups/picker")
     def groups_picker(req: Request) -> Any:
-        from .shapes import _group_id
-
         query = (req.arg("query") or "").lower()
         exclude = set(req.args("exclude"))
         limit = _int(req.arg("maxResults"), 20, "maxResults")
@@ -801,9 +800,7 @@ def router(site: Any) -> Router:
         return {
             "header": f"Showing {len(shown)} of {len(found)} matching groups",
             "total": len(found),
-            "groups": [
-                {"name": g, "html": g, "groupId": _group_id(g), "labels": []} for g in shown
-            ],
+            "groups": [{"name": g, "html": g, "groupId": group_id(g), "labels": []} for g in shown],
         }
 
     def _user_param(req: Request) -> Any:
@@ -941,8 +938,6 @@ def router(site: Any) -> Router:
 
 
 def _known(key: str) -> bool:
-    from .catalog import GLOBAL_PERMISSIONS, PROJECT_PERMISSIONS
-
     return key in PROJECT_PERMISSIONS or key in GLOBAL_PERMISSIONS
 
 
@@ -995,17 +990,12 @@ def _list_param(raw: Any) -> list[str]:
 
 
 def _encode_offset(offset: int) -> str:
-    import base64
-
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
 def _offset_token(raw: Any) -> int:
     if not raw:
         return 0
-    import base64
-    import binascii
-
     try:
         text = base64.urlsafe_b64decode(str(raw).encode()).decode()
         kind, _, value = text.partition(":")

@@ -9,6 +9,7 @@ properties, so a key is only added where the description has it, and a value tha
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import quote
 
 from ..routing import HttpError
 from . import adf
-from .catalog import PROJECT_PERMISSIONS
+from .catalog import GLOBAL_PERMISSIONS, PROJECT_PERMISSIONS
 from .model import (
     STATUS_CATEGORIES,
     Board,
@@ -35,7 +36,14 @@ from .model import (
 )
 from .state import JiraState
 
-__all__ = ["ISSUE_EXPAND", "FieldSelection", "Shaper", "agile_time", "select_fields"]
+__all__ = [
+    "ISSUE_EXPAND",
+    "FieldSelection",
+    "Shaper",
+    "agile_time",
+    "group_id",
+    "select_fields",
+]
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 # Fields that are not issue fields in responses (JQL-only, or top-level in IssueBean).
@@ -152,8 +160,8 @@ class Shaper:
     def group_name(self, name: str) -> dict[str, Any]:
         return {
             "name": name,
-            "groupId": _group_id(name),
-            "self": f"{self.api}/group?groupId={_group_id(name)}",
+            "groupId": group_id(name),
+            "self": f"{self.api}/group?groupId={group_id(name)}",
         }
 
     # ------------------------------------------------------------------ catalogue
@@ -552,8 +560,6 @@ class Shaper:
     # ------------------------------------------------------------------ permissions
 
     def permissions(self, keys: list[str], have: dict[str, bool]) -> dict[str, Any]:
-        from .catalog import GLOBAL_PERMISSIONS
-
         out = {}
         for key in keys:
             if key in PROJECT_PERMISSIONS:
@@ -612,10 +618,8 @@ class Shaper:
         return out
 
 
-def _group_id(name: str) -> str:
+def group_id(name: str) -> str:
     # A stable uuid-shaped id per group name (Cloud identifies groups by id).
-    import uuid
-
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-group:{name}"))
 
 
