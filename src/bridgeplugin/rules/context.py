@@ -117,6 +117,10 @@ class Context:
         return view
 
     def text_or_none(self, name: str) -> TextView | None:
+        """Like ``text``, but ``None`` for a custom field that is not on the issue."""
+        view = self._views.get(name)
+        if view is not None:
+            return view
         try:
             return self.text(name)
         except MissingField:

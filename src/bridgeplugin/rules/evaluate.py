@@ -18,8 +18,6 @@ falling back to the rule's ``category``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .context import Context
 from .predicates.base import Predicate, run
 from .result import (
@@ -30,8 +28,6 @@ from .result import (
     Result,
     RuleResult,
     TaggingResult,
-    any_of,
-    true_path,
 )
 from .ruleset import Rule, RuleSet
 
@@ -44,55 +40,74 @@ def evaluate_predicate(predicate: Predicate, ctx: Context) -> Result:
 
 
 def evaluate_rule(rule: Rule, ctx: Context) -> RuleResult:
+    """One rule with its result tree built now (``bridge check``, ``bridge rules explain``)."""
     result = run(rule.condition, ctx)
-    category = None
-    then = rule.then
-    if result.outcome is TRUE and then.tech_request:
-        category = then.category
-        if then.category_from == "vendor":
-            for node in true_path(result):
-                if node.predicate == "vendor":
-                    category = node.values.get("category") or category
-                    break
-    return RuleResult(rule, result, category)
+    return RuleResult(rule, result.outcome, condition=result)
 
 
-def _conclude(results: Sequence[RuleResult], attr: str) -> Outcome:
-    positive: list[Outcome] = []
-    veto_error = False
-    for r in results:
-        says = getattr(r.rule.then, attr)
-        if says is None:
-            continue
-        if says:
-            positive.append(r.outcome)
-        elif r.outcome is TRUE:
-            return FALSE
-        elif r.outcome is ERROR:
-            veto_error = True
-    outcome = any_of(positive)
-    if outcome is FALSE:
+# Outcomes folded as bits: an accumulator says whether any rule was true / an error.
+_BIT = {TRUE: 1, ERROR: 2, FALSE: 0}
+
+
+def _verdict(positive: int, veto: int) -> Outcome:
+    """Kleene-OR of the rules concluding true, then the vetoes on top (module doc)."""
+    if veto & 1:  # a veto that holds
         return FALSE
-    return ERROR if veto_error else outcome
+    if not positive:  # no rule concluding true is true or undecided
+        return FALSE
+    if veto & 2:  # a veto that could not be decided
+        return ERROR
+    return TRUE if positive & 1 else ERROR
 
 
 def evaluate(ruleset: RuleSet, ctx: Context) -> TaggingResult:
-    """The tagging verdict of ``ctx.issue`` under ``ruleset`` (``kind: tagging``)."""
+    """The tagging verdict of ``ctx.issue`` under ``ruleset`` (``kind: tagging``).
+
+    Outcomes are decided with the predicates' fast ``test``; each rule's result tree is built
+    from ``ctx`` when first read (``RuleResult.condition``), so a bulk run explains only the
+    issues someone looks at.
+    """
     if ruleset.kind != "tagging":
         raise ValueError(f"evaluate() takes tagging rules, not {ruleset.kind!r}")
-    results = tuple(evaluate_rule(rule, ctx) for rule in ruleset.rules)
-    tech = _conclude(results, "tech_request")
+    outcomes: list[Outcome] = []
+    mo_pos = mo_veto = tr_pos = tr_veto = 0
+    first_tech = -1
+    bit = _BIT
+    for index, (test, mo, tr) in enumerate(ruleset.plan):
+        try:
+            outcome = test(ctx)
+        except Exception:  # recorded as the rule's error outcome, never raised through the run
+            outcome = ERROR
+        outcomes.append(outcome)
+        if mo is not None:
+            if mo:
+                mo_pos |= bit[outcome]
+            else:
+                mo_veto |= bit[outcome]
+        if tr is not None:
+            if tr:
+                tr_pos |= bit[outcome]
+                if first_tech < 0 and outcome is TRUE:
+                    first_tech = index
+            else:
+                tr_veto |= bit[outcome]
+    tech = _verdict(tr_pos, tr_veto)
     category = None
     if tech is TRUE:
-        for r in results:
-            if r.category and r.outcome is TRUE:
-                category = r.category
-                break
+        # The first true rule concluding tech_request that names a category.
+        for index in range(first_tech, len(outcomes)):
+            rule = ruleset.rules[index]
+            if outcomes[index] is TRUE and rule.then.tech_request:
+                category = RuleResult(rule, TRUE, ctx=ctx).category
+                if category is not None:
+                    break
     return TaggingResult(
-        key=ctx.issue.key,
-        marketing_originated=_conclude(results, "marketing_originated"),
-        tech_request=tech,
-        category=category,
-        rules=results,
-        version=ruleset.version,
+        ctx.issue.key,
+        _verdict(mo_pos, mo_veto),
+        tech,
+        category,
+        ruleset.version,
+        rules=ruleset.rules,
+        outcomes=outcomes,
+        ctx=ctx,
     )

@@ -19,7 +19,7 @@ from .predicates import field as field_predicate
 from .ruleset import Conclusion, Rule
 from .schema import SignalSetSpec, TaggingFileSpec
 from .source import Document, Loc, suggest
-from .text import SignalSet, TermError, Terms, compile_regex
+from .text import Regex, SignalSet, TermError, Terms
 from .vendors import VENDORS_FILENAME, VendorCatalog
 
 __all__ = ["Parser", "parse_tagging"]
@@ -140,7 +140,7 @@ class Parser:
         ]
         self.terms(keys, locs, case_sensitive=spec.case_sensitive)  # validates the terms
         regexes = [
-            (src, self.regex(src, (*base, "regex", src), case_sensitive=spec.case_sensitive), w)
+            (self.regex(src, (*base, "regex", src), case_sensitive=spec.case_sensitive), w)
             for src, w in spec.regex.items()
         ]
         vendor_weight = vendor_categories = None
@@ -187,9 +187,9 @@ class Parser:
         except TermError as exc:
             raise self.error(locs[exc.index], str(exc)) from None
 
-    def regex(self, pattern: str, at: Loc, *, case_sensitive: bool) -> re.Pattern[str]:
+    def regex(self, pattern: str, at: Loc, *, case_sensitive: bool) -> Regex:
         try:
-            return compile_regex(pattern, case_sensitive=case_sensitive)
+            return Regex(pattern, case_sensitive=case_sensitive)
         except re.error as exc:
             where = f" at position {exc.pos}" if exc.pos is not None else ""
             raise self.error(

@@ -31,17 +31,19 @@ holds exactly what decided the outcome, which is also what ``bridge check`` prin
 
 ``Result`` is a plain ``__slots__`` class rather than a frozen dataclass because tens of them are
 built per issue on the hot path and a frozen dataclass's ``__init__`` costs four times as much.
-Treat instances as immutable.
+Treat instances as immutable. For the same reason a predicate may hand over its reason as a
+zero-argument function: the text is then built the first time someone reads ``reason`` (most
+results of a bulk run are never read), and cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .context import Context
     from .ruleset import Rule
 
 __all__ = [
@@ -113,21 +115,29 @@ class Result:
     same facts for machines (``bridge check --format json``, ``category_from: vendor``).
     """
 
-    __slots__ = ("children", "outcome", "predicate", "reason", "values")
+    __slots__ = ("_reason", "children", "outcome", "predicate", "values")
 
     def __init__(
         self,
         predicate: str,
         outcome: Outcome,
-        reason: str,
+        reason: str | Callable[[], str],
         children: tuple[Result, ...] = (),
         values: Mapping[str, Any] = _EMPTY,
     ) -> None:
         self.predicate = predicate
         self.outcome = outcome
-        self.reason = reason
+        self._reason = reason
         self.children = children
         self.values = values
+
+    @property
+    def reason(self) -> str:
+        """One line of plain English naming the values looked at."""
+        reason = self._reason
+        if not isinstance(reason, str):
+            reason = self._reason = reason()
+        return reason
 
     def __repr__(self) -> str:
         extra = f", children={self.children!r}" if self.children else ""
@@ -212,21 +222,59 @@ def true_path(node: Result) -> Iterator[Result]:
             yield from true_path(child)
 
 
-@dataclass(frozen=True, slots=True)
 class RuleResult:
-    """One rule's evaluation: its condition's tree and, if it concluded one, the category."""
+    """One rule's evaluation: its outcome, its condition's result tree, its category.
 
-    rule: Rule
-    condition: Result
-    category: str | None = None
+    In bulk runs (``evaluate``) the outcome is decided first with the predicates' fast
+    ``test`` and the tree is built from the same ``Context`` the first time ``condition`` is
+    read: evaluation is pure, so the tree explains exactly that outcome, and issues nobody
+    looks at never pay for explanations.
+    """
+
+    __slots__ = ("_condition", "_ctx", "outcome", "rule")
+
+    def __init__(
+        self,
+        rule: Rule,
+        outcome: Outcome,
+        *,
+        condition: Result | None = None,
+        ctx: Context | None = None,
+    ) -> None:
+        if condition is None and ctx is None:
+            raise ValueError("a RuleResult needs its condition's result or the context to build it")
+        self.rule = rule
+        self.outcome = outcome
+        self._condition = condition
+        self._ctx = ctx
+
+    @property
+    def condition(self) -> Result:
+        """The result tree of the rule's ``if`` (built on first access)."""
+        if self._condition is None:
+            from .predicates.base import run  # deferred: predicates import this module
+
+            self._condition = run(self.rule.condition, self._ctx)  # type: ignore[arg-type]
+        return self._condition
+
+    @property
+    def category(self) -> str | None:
+        """The category this rule concludes (None unless it is true and concludes one)."""
+        then = self.rule.then
+        if self.outcome is not TRUE or not then.tech_request:
+            return None
+        if then.category_from == "vendor":
+            for node in true_path(self.condition):
+                if node.predicate == "vendor":
+                    return node.values.get("category") or then.category
+        return then.category
+
+    def __repr__(self) -> str:
+        return f"RuleResult({self.rule.name!r}, {self.outcome.value}, {self.reason!r})"
 
     @property
     def name(self) -> str:
         return self.rule.name
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.condition.outcome
 
     @property
     def reason(self) -> str:
@@ -249,20 +297,69 @@ class RuleResult:
         return out
 
 
-@dataclass(frozen=True, slots=True)
 class TaggingResult:
-    """The tagging verdict of one issue, with every rule's result tree.
+    """The tagging verdict of one issue, with every rule's result.
 
     ``marketing_originated`` and ``tech_request`` are outcomes, not booleans: ``error`` means
     a rule that could have tagged the issue could not be decided (see ``evaluate``).
+    ``rules`` (one :class:`RuleResult` per rule, in order) is built on first access.
     """
 
-    key: str
-    marketing_originated: Outcome
-    tech_request: Outcome
-    category: str | None
-    rules: tuple[RuleResult, ...]
-    version: str
+    __slots__ = (
+        "_ctx",
+        "_outcomes",
+        "_rule_list",
+        "_rules",
+        "category",
+        "key",
+        "marketing_originated",
+        "tech_request",
+        "version",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        marketing_originated: Outcome,
+        tech_request: Outcome,
+        category: str | None,
+        version: str,
+        *,
+        rules: Sequence[Rule],
+        outcomes: Sequence[Outcome],
+        ctx: Context,
+    ) -> None:
+        self.key = key
+        self.marketing_originated = marketing_originated
+        self.tech_request = tech_request
+        self.category = category
+        self.version = version
+        self._rule_list = rules
+        self._outcomes = outcomes
+        self._ctx = ctx
+        self._rules: tuple[RuleResult, ...] | None = None
+
+    @property
+    def rules(self) -> tuple[RuleResult, ...]:
+        if self._rules is None:
+            self._rules = tuple(
+                RuleResult(rule, outcome, ctx=self._ctx)
+                for rule, outcome in zip(self._rule_list, self._outcomes, strict=True)
+            )
+        return self._rules
+
+    def __repr__(self) -> str:
+        return (
+            f"TaggingResult({self.key!r}, marketing_originated={self.marketing_originated.value},"
+            f" tech_request={self.tech_request.value}, category={self.category!r})"
+        )
+
+    def rule(self, name: str) -> RuleResult:
+        """The result of the rule called ``name`` (KeyError if none)."""
+        for r in self.rules:
+            if r.rule.name == name:
+                return r
+        raise KeyError(name)
 
     @property
     def tagged(self) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..model import Issue
 from .context import Context, Directory, FieldNames
 from .predicates.base import Predicate
+from .result import Outcome
 from .vendors import VendorCatalog
 
 __all__ = ["Conclusion", "Rule", "RuleSet", "referenced_names"]
@@ -60,9 +61,17 @@ class RuleSet:
     files: tuple[str, ...] = ()
     vendors: VendorCatalog | None = None
     _by_name: dict[str, Rule] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # (condition.test, marketing_originated, tech_request) per rule, for evaluate()'s hot loop
+    plan: tuple[tuple[Callable[[Context], Outcome], bool | None, bool | None], ...] = field(
+        default=(), init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_name.update({r.name: r for r in self.rules})
+        plan = tuple(
+            (r.condition.test, r.then.marketing_originated, r.then.tech_request) for r in self.rules
+        )
+        object.__setattr__(self, "plan", plan)  # frozen dataclass: set once, here
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)

@@ -24,27 +24,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .context import Context
 
 __all__ = [
+    "Regex",
     "SignalHit",
     "SignalSet",
     "TermError",
     "Terms",
     "TextView",
     "compile_regex",
+    "describe_hit",
     "fmt_num",
+    "required_literals",
     "show_list",
     "tokenize",
+    "tokenize_lower",
 ]
 
 # Every ASCII character that is not a letter or digit becomes a space: the same set as the
 # regex [\W_] restricted to ASCII, so both paths of tokenize() agree.
 _ASCII_TABLE = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
+# The same, lower-casing A-Z in the same pass (one scan of the text instead of two).
+_ASCII_LOWER_TABLE = str.maketrans(
+    {chr(i): (" " if not chr(i).isalnum() else chr(i).lower()) for i in range(128)}
+)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -55,6 +62,13 @@ def tokenize(text: str) -> list[str]:
     return _NON_WORD.sub(" ", text).split()
 
 
+def tokenize_lower(text: str) -> list[str]:
+    """``tokenize(text.lower())``, faster for ASCII text."""
+    if text.isascii():
+        return text.translate(_ASCII_LOWER_TABLE).split()
+    return _NON_WORD.sub(" ", text.lower()).split()
+
+
 class TextView:
     """One field's text prepared for matching: lower-case tokens, their set, joined form.
 
@@ -62,15 +76,36 @@ class TextView:
     original-case forms only when a case-sensitive term or an ambiguous vendor asks.
     """
 
-    __slots__ = ("_norm", "_orig_norm", "_orig_set", "raw", "token_set", "tokens")
+    __slots__ = (
+        "_lower",
+        "_norm",
+        "_orig_norm",
+        "_orig_set",
+        "is_ascii",
+        "raw",
+        "token_set",
+        "tokens",
+    )
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.tokens: list[str] = tokenize(raw.lower())
+        self.is_ascii = raw.isascii()
+        if self.is_ascii:
+            self.tokens: list[str] = raw.translate(_ASCII_LOWER_TABLE).split()
+        else:
+            self.tokens = _NON_WORD.sub(" ", raw.lower()).split()
         self.token_set: frozenset[str] = frozenset(self.tokens)
+        self._lower: str | None = None
         self._norm: str | None = None
         self._orig_set: frozenset[str] | None = None
         self._orig_norm: str | None = None
+
+    @property
+    def lower(self) -> str:
+        """The raw text lower-cased (for regex pre-checks)."""
+        if self._lower is None:
+            self._lower = self.raw.lower()
+        return self._lower
 
     @property
     def norm(self) -> str:
@@ -153,10 +188,30 @@ class Terms:
         self._by_first = by_first
         self._first_keys = frozenset(by_first)
         self._always = tuple(always)
-        self._order = self.terms
+        self._order = {t: i for i, t in enumerate(self.terms)}
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    def any(self, view: TextView) -> bool:
+        """Whether any term occurs in ``view`` (``bool(find(view))``, without building a list)."""
+        if self._case_sensitive:
+            token_set, norm_of = view.orig_set, _orig_norm
+        else:
+            token_set, norm_of = view.token_set, _norm
+        if not self._single_keys.isdisjoint(token_set):
+            return True
+        firsts = self._first_keys & token_set if self._first_keys else ()
+        if firsts or self._always:
+            norm = norm_of(view)
+            for first in firsts:
+                for needle, _term in self._by_first[first]:
+                    if needle in norm:
+                        return True
+            for needle, _term in self._always:
+                if needle in norm:
+                    return True
+        return False
 
     def find(self, view: TextView) -> list[str]:
         """The terms (as written in the rule) that occur in ``view``, in rule order."""
@@ -186,7 +241,9 @@ class Terms:
                     found.add(term)
         if not found:
             return []
-        return [t for t in self._order if t in found]
+        if len(found) == 1:
+            return list(found)
+        return sorted(found, key=self._order.__getitem__)
 
 
 def _norm(view: TextView) -> str:
@@ -202,6 +259,111 @@ def compile_regex(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[s
     return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
 
 
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Texts of which every match of ``pattern`` contains at least one, or None if unknown.
+
+    ``\\bsso\\b`` -> ("sso",); ``\\b(api|sdk)s?\\b`` -> ("api", "sdk"); ``[a-z]+`` -> None.
+    Python's regex engine only skips ahead fast when a pattern starts with a literal and is
+    case-sensitive; a leading ``\\b`` or IGNORECASE makes it try every position (about 6 us for
+    450 characters). A substring test for a required literal costs a tenth of a microsecond
+    and rules most texts out. Built on the stdlib's own regex parser; any surprise from it
+    (a private module) just means "no pre-check".
+    """
+    try:
+        from re import _constants as c
+        from re import _parser as sre_parse
+
+        parsed = sre_parse.parse(pattern)
+    except Exception:
+        return None
+
+    def shortest(cands: list[str] | None) -> int:
+        return min(len(x) for x in cands) if cands else 0
+
+    def required(items: Any) -> list[str] | None:
+        best: list[str] | None = None
+        run: list[str] = []
+
+        def consider(cands: list[str] | None) -> None:
+            nonlocal best
+            if cands and shortest(cands) > shortest(best):
+                best = cands
+
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if op is c.AT:  # zero-width (\\b, ^): the literals around it stay adjacent
+                continue
+            consider(["".join(run)] if run else None)
+            run = []
+            if op is c.SUBPATTERN:
+                _group, add_flags, del_flags, sub = av
+                if add_flags or del_flags:  # scoped flags change case rules: give up
+                    raise _GiveUp
+                consider(required(sub))
+            elif op is c.BRANCH:
+                alternatives = [required(alt) for alt in av[1]]
+                if all(alternatives):
+                    consider([x for alt in alternatives for x in alt or ()])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+                low, _high, sub = av
+                if low >= 1:
+                    consider(required(sub))
+        consider(["".join(run)] if run else None)
+        return best
+
+    try:
+        found = required(parsed)
+    except _GiveUp:
+        return None
+    except Exception:
+        return None
+    if not found or shortest(found) < 2:  # one character is in nearly every text
+        return None
+    return tuple(found)
+
+
+class _GiveUp(Exception):
+    pass
+
+
+class Regex:
+    """A rule's compiled regex, with a substring pre-check when one is possible."""
+
+    __slots__ = ("_insensitive", "_needles", "pattern", "source")
+
+    def __init__(self, source: str, *, case_sensitive: bool = False) -> None:
+        self.source = source
+        self.pattern = compile_regex(source, case_sensitive=case_sensitive)  # re.error
+        self._insensitive = bool(self.pattern.flags & re.IGNORECASE)
+        needles = required_literals(source)
+        if needles and self._insensitive:
+            # Lower-casing the text is only equivalent to IGNORECASE for ASCII.
+            needles = tuple(n.lower() for n in needles) if all(map(str.isascii, needles)) else None
+        self._needles = needles
+
+    def search(self, view: TextView) -> bool:
+        needles = self._needles
+        if needles is not None:
+            if not self._insensitive:
+                hay: str | None = view.raw
+            elif view.is_ascii:
+                hay = view.lower
+            else:
+                hay = None  # non-ASCII case folding has surprises (long s matches s): just search
+            if hay is not None:
+                for needle in needles:
+                    if needle in hay:
+                        break
+                else:
+                    return False
+        return self.pattern.search(view.raw) is not None
+
+    def __repr__(self) -> str:
+        return f"Regex({self.source!r})"
+
+
 def fmt_num(x: float) -> str:
     """2.0 -> "2", 2.5 -> "2.5": weights and thresholds read as people wrote them."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
@@ -215,18 +377,17 @@ def show_list(items: Sequence[object], limit: int = 6) -> str:
     return "[" + ", ".join(shown) + "]"
 
 
-@dataclass(frozen=True, slots=True)
-class SignalHit:
-    """One signal that matched: its kind, what it is, its weight and the field it was found in."""
+# One signal that matched: (kind, signal, weight, field). kind is "keyword", "phrase", "regex"
+# or "vendor"; signal is the term, the regex source or the vendor name. A plain tuple because
+# a handful are built per issue on the hot path.
+SignalHit = tuple[str, str, float, str]
 
-    kind: str  # "keyword", "phrase", "regex" or "vendor"
-    signal: str
-    weight: float
-    field: str
 
-    def describe(self) -> str:
-        sign = "+" if self.weight >= 0 else "-"
-        return f"{self.kind} {self.signal!r} ({sign}{fmt_num(abs(self.weight))}, {self.field})"
+def describe_hit(hit: SignalHit) -> str:
+    """``keyword 'pixel' (+3, summary)``."""
+    kind, signal, weight, field = hit
+    sign = "+" if weight >= 0 else "-"
+    return f"{kind} {signal!r} ({sign}{fmt_num(abs(weight))}, {field})"
 
 
 class SignalSet:
@@ -258,7 +419,7 @@ class SignalSet:
         fields: Sequence[str],
         keywords: Mapping[str, float],
         phrases: Mapping[str, float],
-        regexes: Sequence[tuple[str, re.Pattern[str], float]],
+        regexes: Sequence[tuple[Regex, float]],
         vendor_weight: float | None = None,
         vendor_categories: frozenset[str] | None = None,
         case_sensitive: bool = False,
@@ -277,7 +438,7 @@ class SignalSet:
         self._regexes = tuple(regexes)
         self.vendor_weight = vendor_weight
         self.vendor_categories = vendor_categories
-        weights = [*words.values(), *(w for _, _, w in regexes), vendor_weight or 0]
+        weights = [*words.values(), *(w for _, w in regexes), vendor_weight or 0]
         self.has_negative = any(w < 0 for w in weights)
 
     def score(self, ctx: Context) -> tuple[float, tuple[SignalHit, ...], tuple[str, ...]]:
@@ -285,29 +446,33 @@ class SignalSet:
         hits: list[SignalHit] = []
         seen: set[str] = set()
         missing: list[str] = []
+        total = 0.0
         vendor_hit = self.vendor_weight is None
+        terms, weights = self._terms, self._weights
         for field in self.fields:
             view = ctx.text_or_none(field)
             if view is None:
                 missing.append(field)
                 continue
-            if self._terms:
-                for term in self._terms.find(view):
+            if terms:
+                for term in terms.find(view):
                     if term not in seen:
                         seen.add(term)
-                        kind, weight = self._weights[term]
-                        hits.append(SignalHit(kind, term, weight, field))
-            for source, rx, weight in self._regexes:
-                if source not in seen and rx.search(view.raw) is not None:
-                    seen.add(source)
-                    hits.append(SignalHit("regex", source, weight, field))
+                        kind, weight = weights[term]
+                        total += weight
+                        hits.append((kind, term, weight, field))
+            for rx, weight in self._regexes:
+                if rx.source not in seen and rx.search(view):
+                    seen.add(rx.source)
+                    total += weight
+                    hits.append(("regex", rx.source, weight, field))
             if not vendor_hit:
                 for match in ctx.vendor_matches(field):
                     cats = self.vendor_categories
                     if cats is None or match.category.lower() in cats:
                         vendor_hit = True
-                        hits.append(
-                            SignalHit("vendor", match.vendor, self.vendor_weight or 0.0, field)
-                        )
+                        weight = self.vendor_weight or 0.0
+                        total += weight
+                        hits.append(("vendor", match.vendor, weight, field))
                         break
-        return sum(h.weight for h in hits), tuple(hits), tuple(missing)
+        return total, tuple(hits), tuple(missing)

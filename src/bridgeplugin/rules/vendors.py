@@ -88,15 +88,17 @@ class VendorMatch:
 
 
 class _Alias:
-    __slots__ = ("alias", "ambiguous", "needle", "orig_needle", "tokens", "vendor")
+    __slots__ = ("alias", "ambiguous", "match", "n", "orig_needle", "tokens", "vendor")
 
-    def __init__(self, vendor: Vendor, alias: str, tokens: tuple[str, ...]) -> None:
+    def __init__(self, vendor: Vendor, alias: str, tokens: list[str]) -> None:
         self.vendor = vendor
         self.alias = alias
-        self.tokens = tokens
-        self.needle = " " + " ".join(tokens) + " "
+        self.tokens = tokens  # a list, to compare with a slice of the text's token list
+        self.n = len(tokens)
         self.orig_needle = " " + " ".join(tokenize(alias)) + " "
         self.ambiguous = vendor.ambiguous
+        # Built once: every mention of this alias returns the same immutable match.
+        self.match = VendorMatch(vendor.name, alias, vendor.category, vendor.segment)
 
 
 class CatalogError(ValueError):
@@ -125,7 +127,8 @@ class VendorCatalog:
         )
         self.categories: frozenset[str] = frozenset(v.category for v in self.vendors)
         self.segments: frozenset[str] = frozenset(v.segment for v in self.vendors if v.segment)
-        by_first: dict[str, list[_Alias]] = {}
+        single: dict[str, _Alias] = {}
+        multi: dict[tuple[str, str], list[_Alias]] = {}
         owner: dict[tuple[str, ...], tuple[int, str]] = {}
         for i, vendor in enumerate(self.vendors):
             for j, alias in enumerate((vendor.name, *vendor.aliases)):
@@ -143,11 +146,24 @@ class VendorCatalog:
                         f"{self.vendors[other_i].name!r} (as {other_alias!r})",
                     )
                 owner[tokens] = (i, alias)
-                by_first.setdefault(tokens[0], []).append(_Alias(vendor, alias, tokens))
-        for aliases in by_first.values():
-            aliases.sort(key=lambda a: -len(a.tokens))
-        self._by_first = by_first
-        self._first_keys = frozenset(by_first)
+                entry = _Alias(vendor, alias, list(tokens))
+                if len(tokens) == 1:
+                    single[tokens[0]] = entry
+                else:
+                    multi.setdefault(tokens[:2], []).append(entry)
+        for aliases in multi.values():
+            aliases.sort(key=lambda a: -a.n)  # the longest alias at a position wins
+        # Index: one-word aliases by word; longer ones by their first two words, so a text
+        # position is checked against the one or two aliases that can start there.
+        self._single = single
+        self._multi = multi
+        self._first_keys = frozenset([*single, *(first for first, _ in multi)])
+        # Second words of the multi-word aliases by first word: "the" is the first word of
+        # "The Trade Desk", and a text with "the" but not "trade" need not be scanned for it.
+        seconds: dict[str, set[str]] = {}
+        for first, second in multi:
+            seconds.setdefault(first, set()).add(second)
+        self._seconds = {k: frozenset(v) for k, v in seconds.items()}
         self._by_name = {v.name.lower(): v for v in self.vendors}
         self.version = version or _digest([_vendor_data(v) for v in self.vendors])
 
@@ -165,64 +181,73 @@ class VendorCatalog:
         return self.find(TextView(text))
 
     def find(self, view: TextView) -> tuple[VendorMatch, ...]:
-        """Vendors mentioned in a tokenised text, once each, in order of first mention."""
+        """Vendors mentioned in a tokenised text, once each, in order of first mention.
+
+        Where aliases overlap ("Google" and "Google Analytics"), the longest one starting at
+        the earliest position wins and the words it covers are not matched again.
+        """
         firsts = self._first_keys & view.token_set
         if not firsts:
             return ()
-        norm = view.norm
-        found: list[_Alias] = []
+        tokens = view.tokens
+        token_set = view.token_set
+        count = len(tokens)
+        spans: list[tuple[int, int, _Alias]] = []
+        no_seconds: frozenset[str] = frozenset()
         for first in firsts:
-            for alias in self._by_first[first]:
-                if len(alias.tokens) > 1 and alias.needle not in norm:
-                    continue
-                if alias.ambiguous and not self._ambiguous_ok(alias, view):
-                    continue
-                found.append(alias)
-        if not found:
+            single = self._single.get(first)
+            if single is None and self._seconds.get(first, no_seconds).isdisjoint(token_set):
+                continue
+            i = -1
+            # count() then index(): no ValueError to end the scan (a raise costs ~1 us)
+            for _ in range(tokens.count(first)):
+                i = tokens.index(first, i + 1)
+                found = None
+                if i + 1 < count:
+                    for alias in self._multi.get((first, tokens[i + 1]), ()):
+                        n = alias.n
+                        if (n == 2 or tokens[i : i + n] == alias.tokens) and (
+                            not alias.ambiguous or self._ambiguous_ok(alias, view, i)
+                        ):
+                            found = alias
+                            break
+                if (
+                    found is None
+                    and single is not None
+                    and (not single.ambiguous or self._ambiguous_ok(single, view, i))
+                ):
+                    found = single
+                if found is not None:
+                    spans.append((i, -found.n, found))
+        if not spans:
             return ()
-        if len(found) > 1:
-            found = _drop_shadowed(found, norm)
-            found.sort(key=lambda a: norm.find(a.needle))
+        spans.sort(key=_span_key)
         out: list[VendorMatch] = []
         seen: set[str] = set()
-        for alias in found:
-            vendor = alias.vendor
-            if vendor.name in seen:
-                continue
-            seen.add(vendor.name)
-            out.append(VendorMatch(vendor.name, alias.alias, vendor.category, vendor.segment))
+        end = -1
+        for start, minus_n, alias in spans:
+            if start < end:
+                continue  # inside a longer alias that starts earlier
+            end = start - minus_n
+            name = alias.vendor.name
+            if name not in seen:
+                seen.add(name)
+                out.append(alias.match)
         return tuple(out)
 
-    def _ambiguous_ok(self, alias: _Alias, view: TextView) -> bool:
+    def _ambiguous_ok(self, alias: _Alias, view: TextView, i: int) -> bool:
+        """An ambiguous name at token ``i`` counts if capitalised as in the catalog, or if a
+        tech word is near it."""
         if alias.orig_needle in view.orig_norm:
             return True
-        tokens = view.tokens
-        n = len(alias.tokens)
-        first = alias.tokens[0]
-        tech = self.tech_words
-        for i, token in enumerate(tokens):
-            if token == first and tuple(tokens[i : i + n]) == alias.tokens:
-                before = tokens[max(0, i - PROXIMITY) : i]
-                after = tokens[i + n : i + n + PROXIMITY]
-                if not tech.isdisjoint(before) or not tech.isdisjoint(after):
-                    return True
-        return False
+        tokens, tech = view.tokens, self.tech_words
+        before = tokens[max(0, i - PROXIMITY) : i]
+        after = tokens[i + alias.n : i + alias.n + PROXIMITY]
+        return not tech.isdisjoint(before) or not tech.isdisjoint(after)
 
 
-def _drop_shadowed(found: list[_Alias], norm: str) -> list[_Alias]:
-    """Drop an alias whose every occurrence lies inside a longer alias that also matched."""
-    keep: list[_Alias] = []
-    for a in found:
-        shadowed = False
-        for b in found:
-            if b is not a and len(b.tokens) > len(a.tokens) and a.needle in b.needle:
-                inside = norm.count(b.needle) * b.needle.count(a.needle)
-                if norm.count(a.needle) <= inside:
-                    shadowed = True
-                    break
-        if not shadowed:
-            keep.append(a)
-    return keep
+def _span_key(span: tuple[int, int, _Alias]) -> tuple[int, int]:
+    return span[0], span[1]
 
 
 def _vendor_data(v: Vendor) -> dict[str, Any]:

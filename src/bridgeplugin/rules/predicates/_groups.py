@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from ...model import User
 from ..context import Context, FieldNames
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ..text import show_list
 from ._membership import NameList
 from .base import Predicate
@@ -31,6 +32,8 @@ def person(value: Any) -> Person | None:
     """A user as the model, a Jira JSON object, or a bare account id."""
     if value is None:
         return None
+    if type(value) is User:  # the usual case first: the gateway's model
+        return Person(value.account_id, value.display_name or value.account_id)
     if isinstance(value, str):
         return Person(value, value) if value else None
     if isinstance(value, Mapping):
@@ -60,14 +63,31 @@ class InGroup(Predicate):
         """The users to check; ``None`` when the issue does not say (not loaded)."""
         raise NotImplementedError
 
-    def empty_reason(self, ctx: Context) -> tuple[Any, str]:
-        return ERROR, f"the issue has no {self.role} (not loaded)"
+    # Outcome when people() finds nobody: an error by default (a reporter should be there).
+    empty_outcome: ClassVar[Outcome] = ERROR
+
+    def empty_reason(self, ctx: Context) -> str:
+        return f"the issue has no {self.role} (not loaded)"
+
+    def test(self, ctx: Context) -> Outcome:
+        people = self.people(ctx)
+        if not people:
+            return self.empty_outcome
+        failed = False
+        for p in people:
+            try:
+                groups = ctx.groups(p.account_id)
+            except Exception:  # as in evaluate()
+                failed = True
+                continue
+            if not groups.isdisjoint(self.allowed):
+                return TRUE
+        return ERROR if failed else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         people = self.people(ctx)
         if not people:
-            outcome, reason = self.empty_reason(ctx)
-            return Result(self.key, outcome, reason)
+            return Result(self.key, self.empty_outcome, self.empty_reason(ctx))
         lookup_failed: list[str] = []
         for p in people:
             try:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field
 
 from ..context import Context, FieldNames
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ..schema import NonEmpty
 from ..text import show_list
 from .base import Predicate
@@ -34,6 +34,12 @@ class OneValueIn(Predicate):
 
     def value(self, ctx: Context) -> str | None:
         raise NotImplementedError
+
+    def test(self, ctx: Context) -> Outcome:
+        value = self.value(ctx)
+        if value is None:
+            return ERROR
+        return TRUE if value.lower() in self.allowed else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         value = self.value(ctx)
@@ -70,6 +76,13 @@ class AnyValueIn(Predicate):
 
     def values_of(self, ctx: Context) -> tuple[str, ...]:
         raise NotImplementedError
+
+    def test(self, ctx: Context) -> Outcome:
+        allowed = self.allowed
+        for v in self.values_of(ctx):
+            if v.lower() in allowed:
+                return TRUE
+        return FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         values = self.values_of(ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ._composite import parse_items
 from .base import Predicate, failure
 
@@ -29,6 +29,19 @@ class All(Predicate):
 
     def children(self) -> tuple[Predicate, ...]:
         return self.items
+
+    def test(self, ctx: Context) -> Outcome:
+        error = False
+        for item in self.items:
+            try:
+                outcome = item.test(ctx)
+            except Exception:  # as in evaluate()
+                outcome = ERROR
+            if outcome is FALSE:
+                return FALSE
+            if outcome is ERROR:
+                error = True
+        return ERROR if error else TRUE
 
     def evaluate(self, ctx: Context) -> Result:
         results: list[Result] = []

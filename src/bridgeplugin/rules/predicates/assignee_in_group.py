@@ -28,8 +28,10 @@ class AssigneeInGroup(InGroup):
         p = person(ctx.issue.assignee)
         return [p] if p else None
 
-    def empty_reason(self, ctx: Context) -> tuple[Any, str]:
-        return FALSE, f"the issue is unassigned; wanted someone in {self.shown}"
+    empty_outcome = FALSE
+
+    def empty_reason(self, ctx: Context) -> str:
+        return f"the issue is unassigned; wanted someone in {self.shown}"
 
 
 def parse(value: Any, at: Loc, parser: Parser) -> AssigneeInGroup:

@@ -5,9 +5,12 @@ A predicate module (one per rule-file key, named after it) exposes ``KEY`` and
 ``at`` of the rule file and builds everything evaluation needs (sets, compiled regexes, the
 reason text that does not depend on the issue), so ``evaluate`` does only per-issue work.
 
-``evaluate`` may raise :class:`~bridgeplugin.rules.context.MissingField` (or, on a bug, anything
-else); :func:`run` turns that into an ``error`` node, so one broken predicate never stops the
-evaluation of the others.
+``test`` is ``evaluate`` without the explanation: bulk runs decide with ``test`` and build the
+tree only when someone reads it (see ``evaluate.py``).
+
+``evaluate`` and ``test`` may raise :class:`~bridgeplugin.rules.context.MissingField` (or, on
+a bug, anything else); :func:`run` and :func:`test` turn that into an ``error`` node/outcome,
+so one broken predicate never stops the evaluation of the others.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..context import Context, FieldNames, MissingField
-from ..result import ERROR, Result
+from ..result import ERROR, Outcome, Result
 
 if TYPE_CHECKING:
     from ..parse import Parser
     from ..source import Loc
 
-__all__ = ["Predicate", "PredicateModule", "failure", "run"]
+__all__ = ["Predicate", "PredicateModule", "failure", "run", "test"]
 
 
 class Predicate:
@@ -32,7 +35,16 @@ class Predicate:
     key: ClassVar[str]
 
     def evaluate(self, ctx: Context) -> Result:
+        """The outcome with its explanation: a result node (and children)."""
         raise NotImplementedError
+
+    def test(self, ctx: Context) -> Outcome:
+        """The outcome alone, for bulk runs; must equal ``evaluate(ctx).outcome``.
+
+        Predicates on the hot path override this to skip building the result tree; the
+        table-driven tests check every case through both methods.
+        """
+        return self.evaluate(ctx).outcome
 
     def children(self) -> tuple[Predicate, ...]:
         """Sub-predicates (composites and refs), for walks over the compiled tree."""
@@ -65,3 +77,11 @@ def run(pred: Predicate, ctx: Context) -> Result:
         return pred.evaluate(ctx)
     except Exception as exc:  # one predicate's failure is recorded, not raised through the run
         return failure(pred, exc)
+
+
+def test(pred: Predicate, ctx: Context) -> Outcome:
+    """``pred.test(ctx)``; a failure is the ``error`` outcome instead of an exception."""
+    try:
+        return pred.test(ctx)
+    except Exception:  # same contract as run()
+        return ERROR

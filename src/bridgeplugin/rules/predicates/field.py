@@ -44,6 +44,8 @@ _ORDER_WORDS = {"gt": "more than", "gte": "at least", "lt": "less than", "lte": 
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):  # the common case, fast
+        return value
     if isinstance(value, Mapping):
         for key in ("value", "name", "displayName"):
             if key in value:
@@ -107,6 +109,23 @@ class FieldCompare(Predicate):
 
     def _result(self, outcome: Outcome, reason: str, value: Any) -> Result:
         return Result(KEY, outcome, reason, values={"field": self.field, "value": value})
+
+    def test(self, ctx: Context) -> Outcome:
+        if self.op in _ORDER_WORDS:
+            value = ctx.custom(self.field)
+            if type(value) in (int, float):  # the usual case, decided without a result node
+                limit, op = self.operand, self.op
+                holds = (
+                    value > limit
+                    if op == "gt"
+                    else value >= limit
+                    if op == "gte"
+                    else value < limit
+                    if op == "lt"
+                    else value <= limit
+                )
+                return TRUE if holds else FALSE
+        return self.evaluate(ctx).outcome
 
     def evaluate(self, ctx: Context) -> Result:
         raw = ctx.custom(self.field)  # MissingField -> error node, by run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from .base import Predicate, failure
 
 if TYPE_CHECKING:
@@ -31,6 +31,12 @@ class Not(Predicate):
 
     def children(self) -> tuple[Predicate, ...]:
         return (self.item,)
+
+    def test(self, ctx: Context) -> Outcome:
+        try:
+            return _FLIP[self.item.test(ctx)]
+        except Exception:  # as in evaluate()
+            return ERROR
 
     def evaluate(self, ctx: Context) -> Result:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context
-from ..result import Result
+from ..result import ERROR, Outcome, Result
 from ..schema import Name
 from .base import Predicate, failure
 
@@ -32,6 +32,12 @@ class Ref(Predicate):
 
     def children(self) -> tuple[Predicate, ...]:
         return (self.item,)
+
+    def test(self, ctx: Context) -> Outcome:
+        try:
+            return self.item.test(ctx)
+        except Exception:  # as in evaluate()
+            return ERROR
 
     def evaluate(self, ctx: Context) -> Result:
         try:

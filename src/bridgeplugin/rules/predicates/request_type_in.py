@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context, FieldNames
-from ..result import FALSE, TRUE, Result
+from ..result import FALSE, TRUE, Outcome, Result
 from ._membership import OneValueIn, as_name, parse_names
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ class RequestTypeIn(OneValueIn):
     key = KEY
     noun = "request type"
     kind = "request_types"
+
+    def test(self, ctx: Context) -> Outcome:
+        value = as_name(ctx.custom(ctx.fields.request_type))
+        return TRUE if value and value.lower() in self.allowed else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         field = ctx.fields.request_type

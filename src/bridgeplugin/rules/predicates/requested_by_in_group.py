@@ -33,8 +33,10 @@ class RequestedByInGroup(InGroup):
         people = [p for p in map(person, values) if p is not None]
         return people or None
 
-    def empty_reason(self, ctx: Context) -> tuple[Any, str]:
-        return FALSE, f"{ctx.fields.requested_by} is empty; wanted someone in {self.shown}"
+    empty_outcome = FALSE
+
+    def empty_reason(self, ctx: Context) -> str:
+        return f"{ctx.fields.requested_by} is empty; wanted someone in {self.shown}"
 
     def names(self, fields: FieldNames) -> Iterator[tuple[str, str]]:
         yield "fields", fields.requested_by

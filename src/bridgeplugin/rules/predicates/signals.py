@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context, FieldNames
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ..schema import Name, SignalsRefSpec
-from ..text import SignalSet, fmt_num
+from ..text import SignalSet, describe_hit, fmt_num
 from .base import Predicate
 
 if TYPE_CHECKING:
@@ -36,41 +36,42 @@ class SignalsReach(Predicate):
         self.set = signal_set
         self.threshold = threshold
 
+    def test(self, ctx: Context) -> Outcome:
+        scored = ctx.memo.get(self.set)
+        if scored is None:
+            scored = ctx.memo[self.set] = self.set.score(ctx)
+        score, _hits, missing = scored
+        if score >= self.threshold and not (missing and self.set.has_negative):
+            return TRUE
+        return ERROR if missing else FALSE
+
     def evaluate(self, ctx: Context) -> Result:
         scored = ctx.memo.get(self.set)
         if scored is None:
             scored = ctx.memo[self.set] = self.set.score(ctx)
         score, hits, missing = scored
-        counted = ", ".join(h.describe() for h in hits) or "no signal matched"
-        values = {
-            "set": self.set.name,
-            "score": score,
-            "threshold": self.threshold,
-            "hits": [h.signal for h in hits],
-        }
-        head = f"signals {self.set.name!r} scored {fmt_num(score)}"
+        values = {"set": self.set.name, "score": score, "threshold": self.threshold, "hits": hits}
         if score >= self.threshold and not (missing and self.set.has_negative):
-            return Result(
-                KEY,
-                TRUE,
-                f"{head}, reaching the threshold {fmt_num(self.threshold)}: {counted}",
-                values=values,
-            )
-        if missing:
+            outcome = TRUE
+        elif missing:
+            outcome = ERROR
+        else:
+            outcome = FALSE
+        return Result(KEY, outcome, lambda: self._reason(outcome, score, hits, missing), (), values)
+
+    def _reason(self, outcome: Outcome, score: float, hits: Any, missing: Any) -> str:
+        counted = ", ".join(map(describe_hit, hits)) or "no signal matched"
+        head = f"signals {self.set.name!r} scored {fmt_num(score)}"
+        limit = fmt_num(self.threshold)
+        if outcome is TRUE:
+            return f"{head}, reaching the threshold {limit}: {counted}"
+        if outcome is ERROR:
             gone = ", ".join(repr(m) for m in missing)
-            return Result(
-                KEY,
-                ERROR,
+            return (
                 f"{head} without field {gone}, which is not on the issue; "
-                f"the threshold is {fmt_num(self.threshold)}: {counted}",
-                values=values,
+                f"the threshold is {limit}: {counted}"
             )
-        return Result(
-            KEY,
-            FALSE,
-            f"{head}, below the threshold {fmt_num(self.threshold)}: {counted}",
-            values=values,
-        )
+        return f"{head}, below the threshold {limit}: {counted}"
 
     def names(self, fields: FieldNames) -> Iterator[tuple[str, str]]:
         for f in self.set.fields:

@@ -14,14 +14,13 @@ not on the issue makes a non-match an ``error`` (it might have matched there).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context, FieldNames
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ..schema import TextSpec
-from ..text import Terms, show_list
+from ..text import Regex, Terms, show_list
 from .base import Predicate
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ class TextMatch(Predicate):
         fields: list[str],
         keywords: list[str],
         phrases: list[str],
-        regexes: list[tuple[str, re.Pattern[str]]],
+        regexes: list[Regex],
         terms: Terms,
     ) -> None:
         self.fields = tuple(fields)
@@ -60,9 +59,24 @@ class TextMatch(Predicate):
         if phrases:
             wanted.append(f"phrase of {show_list(phrases)}")
         if regexes:
-            wanted.append(f"regex of {show_list([f'/{s}/' for s, _ in regexes])}")
+            wanted.append(f"regex of {show_list([f'/{r.source}/' for r in regexes])}")
         joined = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
         self._miss_reason = f"no {joined} in {where_text(self.fields)}"
+
+    def test(self, ctx: Context) -> Outcome:
+        missing = False
+        terms, regexes = self.terms, self.regexes
+        for field in self.fields:
+            view = ctx.text_or_none(field)
+            if view is None:
+                missing = True
+                continue
+            if terms and terms.any(view):
+                return TRUE
+            for rx in regexes:
+                if rx.search(view):
+                    return TRUE
+        return ERROR if missing else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         missing: list[str] = []
@@ -72,16 +86,13 @@ class TextMatch(Predicate):
                 missing.append(field)
                 continue
             found = self.terms.find(view) if self.terms else []
-            rx_hits = [src for src, rx in self.regexes if rx.search(view.raw) is not None]
+            rx_hits = [rx.source for rx in self.regexes if rx.search(view)] if self.regexes else []
             if found or rx_hits:
-                shown = [repr(t) for t in found] + [f"/{s}/" for s in rx_hits]
-                what = ", ".join(shown)
-                if len(found) == 1 and not rx_hits:
-                    what = f"{self._kinds[found[0]]} {what}"
                 return Result(
                     KEY,
                     TRUE,
-                    f"{field} mentions {what}",
+                    # bind the loop's values now: the reason may be read after the loop moved on
+                    lambda f=field, t=found, r=rx_hits: self._found_reason(f, t, r),
                     values={"field": field, "terms": found, "regex": rx_hits},
                 )
         if missing:
@@ -94,6 +105,12 @@ class TextMatch(Predicate):
                 values={"missing": missing},
             )
         return Result(KEY, FALSE, self._miss_reason)
+
+    def _found_reason(self, field: str, found: list[str], rx_hits: list[str]) -> str:
+        what = ", ".join([repr(t) for t in found] + [f"/{s}/" for s in rx_hits])
+        if len(found) == 1 and not rx_hits:
+            what = f"{self._kinds[found[0]]} {what}"
+        return f"{field} mentions {what}"
 
     def names(self, fields: FieldNames) -> Iterator[tuple[str, str]]:
         for f in self.fields:
@@ -113,7 +130,7 @@ def parse(value: Any, at: Loc, parser: Parser) -> TextMatch:
         case_sensitive=spec.case_sensitive,
     )
     regexes = [
-        (src, parser.regex(src, (*at, "regex", i), case_sensitive=spec.case_sensitive))
+        parser.regex(src, (*at, "regex", i), case_sensitive=spec.case_sensitive)
         for i, src in enumerate(spec.regex)
     ]
     return TextMatch(list(spec.in_), spec.keywords, spec.phrases, regexes, terms)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..context import Context, FieldNames
-from ..result import ERROR, FALSE, TRUE, Result
+from ..result import ERROR, FALSE, TRUE, Outcome, Result
 from ..schema import VendorPredicateSpec
 from ..text import show_list
 from .base import Predicate
@@ -44,12 +44,26 @@ class VendorMentioned(Predicate):
             what += f" of category {show_list(categories)}"
         if segments:
             what += f"{' and' if categories else ' of'} segment {show_list(segments)}"
-        self._what = what
+        self._what = f"{what} in {where_text(self.fields)}"
 
     def _wanted(self, category: str, segment: str | None) -> bool:
         if self.categories is not None and category.lower() not in self.categories:
             return False
         return self.segments is None or (segment or "").lower() in self.segments
+
+    def test(self, ctx: Context) -> Outcome:
+        if ctx.vendors is None:
+            return ERROR
+        missing = False
+        unfiltered = self.categories is None and self.segments is None
+        for field in self.fields:
+            if ctx.text_or_none(field) is None:
+                missing = True
+                continue
+            for m in ctx.vendor_matches(field):
+                if unfiltered or self._wanted(m.category, m.segment):
+                    return TRUE
+        return ERROR if missing else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
         if ctx.vendors is None:
@@ -65,7 +79,7 @@ class VendorMentioned(Predicate):
                     return Result(
                         KEY,
                         TRUE,
-                        f"{field} mentions {m.describe()}",
+                        lambda f=field, m=m: f"{f} mentions {m.describe()}",
                         values={
                             "vendor": m.vendor,
                             "alias": m.alias,
@@ -74,19 +88,22 @@ class VendorMentioned(Predicate):
                             "field": field,
                         },
                     )
-                others.append(m.describe())
-        where = where_text(self.fields)
+                others.append(m)
         if missing:
             gone = ", ".join(repr(m) for m in missing)
             return Result(
                 KEY,
                 ERROR,
-                f"no {self._what} in {where}, and field {gone} is not on "
-                "the issue (not loaded, or no such field)",
+                f"no {self._what}, and field {gone} is not on the issue (not loaded, or no such "
+                "field)",
             )
         if others:
-            return Result(KEY, FALSE, f"no {self._what} in {where} (mentions {', '.join(others)})")
-        return Result(KEY, FALSE, f"no {self._what} in {where}")
+            return Result(
+                KEY,
+                FALSE,
+                lambda: f"no {self._what} (mentions {', '.join(m.describe() for m in others)})",
+            )
+        return Result(KEY, FALSE, f"no {self._what}")
 
     def names(self, fields: FieldNames) -> Iterator[tuple[str, str]]:
         for f in self.fields:
