@@ -569,7 +569,8 @@ class Shaper:
                 pid, name, desc, _ = GLOBAL_PERMISSIONS[key]
                 kind = "GLOBAL"
             else:
-                raise HttpError(404, f"No project permission with key '{key}' could be found.")
+                # 400, not 404: "permissions ... contains an invalid key" (the description).
+                raise HttpError(400, f"No project permission with key '{key}' could be found.")
             out[key] = {
                 "id": pid,
                 "key": key,
