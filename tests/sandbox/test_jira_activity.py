@@ -97,7 +97,7 @@ def test_authors_edit_and_delete_their_comments_others_may_not(sb: RunningSandbo
         email=ADA,
         json={"body": "hijacked"},
     )
-    assert denied.status_code == 403
+    assert denied.status_code == 400  # Jira documents a refused comment edit as a 400
     assert "EDIT_ALL_COMMENTS" in body(denied)["errorMessages"][0]
     ivan_edit = rest(
         sb,
@@ -110,7 +110,7 @@ def test_authors_edit_and_delete_their_comments_others_may_not(sb: RunningSandbo
     assert body(ivan_edit)["updateAuthor"]["accountId"] == "acc-ivan"
     assert (
         rest(sb, "DELETE", f"/rest/api/2/issue/MKT-2/comment/{mine.id}", email=ADA).status_code
-        == 403
+        == 400
     )
     assert (
         rest(sb, "DELETE", f"/rest/api/2/issue/MKT-2/comment/{mine.id}", email=MIA).status_code
@@ -134,7 +134,8 @@ def test_assigning_is_a_changelog_entry(sb: RunningSandbox) -> None:
 
 def test_commenting_needs_add_comments(sb: RunningSandbox) -> None:
     resp = rest(sb, "POST", "/rest/api/2/issue/MKT-2/comment", email=EVE, json={"body": "hi"})
-    assert resp.status_code == 403
+    # The description declares no 403 here: a comment the user may not add is a 400.
+    assert resp.status_code == 400
     assert "ADD_COMMENTS" in body(resp)["errorMessages"][0]
     empty = rest(sb, "POST", "/rest/api/2/issue/MKT-2/comment", json={"body": "  "})
     assert empty.status_code == 400
@@ -209,6 +210,30 @@ def test_the_client_turns_an_inward_description_around(sb: RunningSandbox) -> No
     j.create_issue_link("is blocked by", "MKT-2", "IT-1")  # MKT-2 is blocked by IT-1
     [link] = j.issue("MKT-2").fields.issuelinks
     assert link.inwardIssue.key == "IT-1"
+
+
+def test_linking_without_link_issues_is_404_as_jira_documents(server: RunningSandbox) -> None:
+    from test_jira_support import seed_doc
+
+    from bridgeplugin.sandbox.seed import parse_seed
+
+    doc = seed_doc()
+    doc["projects"][0]["permissions"]["LINK_ISSUES"] = ["marketing"]
+    sb = fresh(server, parse_seed(doc))
+    denied = rest(
+        sb,
+        "POST",
+        "/rest/api/2/issueLink",
+        email=IVAN,
+        json={
+            "type": {"name": "Blocks"},
+            "inwardIssue": {"key": "MKT-1"},
+            "outwardIssue": {"key": "MKT-2"},
+        },
+    )
+    assert denied.status_code == 404
+    assert "LINK_ISSUES" in body(denied)["errorMessages"][0]
+    assert client(sb, MIA).create_issue_link("Blocks", "MKT-1", "MKT-2").status_code == 201
 
 
 def test_link_errors(sb: RunningSandbox) -> None:
@@ -435,4 +460,5 @@ def test_per_issue_content_limits_answer_413(
 def test_jira_error_text_carries_the_message(sb: RunningSandbox) -> None:
     with pytest.raises(jira.JIRAError) as exc:
         client(sb, EVE).add_comment("MKT-2", "hi")
-    assert exc.value.status_code == 403
+    assert exc.value.status_code == 400
+    assert "missing permission ADD_COMMENTS" in exc.value.text

@@ -239,6 +239,9 @@ def router(site: Any) -> Router:
         keys = req.args("permissions")
         if not keys:
             raise HttpError(400, "The 'permissions' query parameter is required.")
+        unknown = [k for k in keys if not _known(k)]
+        if unknown:
+            raise HttpError(400, f"Unrecognized permission key: {unknown[0]}.")
         project_key = None
         if req.arg("projectKey") or req.arg("projectId"):
             p = st.project_ref(req.arg("projectKey") or req.arg("projectId") or "")
@@ -487,7 +490,7 @@ def router(site: Any) -> Router:
         if link is None:
             raise HttpError(404, "No issue link with id '{}' exists.".format(req.params["link"]))
         source = st.visible_issue(str(link.source), req.user)
-        st.require(req.user, source.project, "LINK_ISSUES", "link issues")
+        st.require(req.user, source.project, "LINK_ISSUES", "link issues", 404)
         st.delete_link(req.user, link)
         return Response(status=204)
 

@@ -606,11 +606,18 @@ class JiraState:
     def browsable_projects(self, user: Account) -> set[str]:
         return {k for k in self.projects if self.can(user, k, "BROWSE_PROJECTS")}
 
-    def require(self, user: Account, project_key: str, permission: str, doing: str) -> None:
-        """403 naming the permission, when the user lacks it on the project."""
+    def require(
+        self, user: Account, project_key: str, permission: str, doing: str, status: int = 403
+    ) -> None:
+        """Refuse naming the permission when the user lacks it on the project.
+
+        The status is the one Jira documents for the operation: 403 where the description
+        declares it (create, edit, delete, properties, assign), 400 where a missing permission
+        is "an invalid request" (transitions, comments, worklogs), 404 for issue links.
+        """
         if not self.can(user, project_key, permission):
             raise HttpError(
-                403,
+                status,
                 f"You do not have permission to {doing} in project {project_key} "
                 f"(missing permission {permission}).",
             )
@@ -1297,7 +1304,7 @@ class JiraState:
     def transition(self, user: Account, issue: Issue, body: Any, ver: str) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("transition"), dict):
             raise HttpError(400, "Missing 'transition' identifier.")
-        self.require(user, issue.project, "TRANSITION_ISSUES", "transition issues")
+        self.require(user, issue.project, "TRANSITION_ISSUES", "transition issues", 400)
         tid = str(body["transition"].get("id", ""))
         wf = self.workflow_of(issue.project, issue.type)
         chosen = next((t for t in wf.available(issue.status) if t.id == tid), None)
@@ -1370,7 +1377,7 @@ class JiraState:
     def add_comment(self, user: Account, issue: Issue, body: Any, ver: str) -> Comment:
         if not isinstance(body, dict) or "body" not in body:
             raise HttpError(400, errors={"comment": "Comment body can not be empty!"})
-        self.require(user, issue.project, "ADD_COMMENTS", "add comments")
+        self.require(user, issue.project, "ADD_COMMENTS", "add comments", 400)
         errors: dict[str, str] = {}
         text = self._rich_input(body["body"], ver, "comment", errors)
         if errors:
@@ -1399,6 +1406,7 @@ class JiraState:
             issue.project,
             "EDIT_OWN_COMMENTS" if own else "EDIT_ALL_COMMENTS",
             "edit this comment",
+            400,
         )
         if not isinstance(body, dict) or "body" not in body:
             raise HttpError(400, errors={"comment": "Comment body can not be empty!"})
@@ -1419,6 +1427,7 @@ class JiraState:
             issue.project,
             "DELETE_OWN_COMMENTS" if own else "DELETE_ALL_COMMENTS",
             "delete this comment",
+            400,
         )
         self.check_write_limit(issue)
         issue.comments.remove(comment)
@@ -1526,7 +1535,7 @@ class JiraState:
                 raise HttpError(404, f"Issue Does Not Exist: {key}")
             ends.append(issue)
         source, target = ends
-        self.require(user, source.project, "LINK_ISSUES", "link issues")
+        self.require(user, source.project, "LINK_ISSUES", "link issues", 404)
         if source.id == target.id:
             raise HttpError(400, "You cannot link an issue to itself.")
         for end in (source, target):
@@ -1650,7 +1659,7 @@ class JiraState:
     def add_worklog(self, user: Account, issue: Issue, body: Any, ver: str) -> Worklog:
         if not isinstance(body, dict):
             raise HttpError(400, "Request body must be a JSON object.")
-        self.require(user, issue.project, "WORK_ON_ISSUES", "log work")
+        self.require(user, issue.project, "WORK_ON_ISSUES", "log work", 400)
         errors: dict[str, str] = {}
         seconds = body.get("timeSpentSeconds")
         if seconds is None and body.get("timeSpent") is not None:
