@@ -138,9 +138,14 @@ class Parser:
             *((*base, "keywords", k) for k in spec.keywords),
             *((*base, "phrases", p) for p in spec.phrases),
         ]
-        self.terms(keys, locs, case_sensitive=spec.case_sensitive)  # validates the terms
+        self.terms(keys, locs, case_sensitive=spec.case_sensitive, key=True)  # validates them
         regexes = [
-            (self.regex(src, (*base, "regex", src), case_sensitive=spec.case_sensitive), w)
+            (
+                self.regex(
+                    src, (*base, "regex", src), case_sensitive=spec.case_sensitive, key=True
+                ),
+                w,
+            )
             for src, w in spec.regex.items()
         ]
         vendor_weight = vendor_categories = None
@@ -181,13 +186,21 @@ class Parser:
                     key=by_key,
                 )
 
-    def terms(self, terms: Sequence[str], locs: Sequence[Loc], *, case_sensitive: bool) -> Terms:
+    def terms(
+        self,
+        terms: Sequence[str],
+        locs: Sequence[Loc],
+        *,
+        case_sensitive: bool,
+        key: bool = False,
+    ) -> Terms:
+        """Compile keywords/phrases; ``locs[i]`` is where term i is (``key``: a mapping key)."""
         try:
             return Terms(terms, case_sensitive=case_sensitive)
         except TermError as exc:
-            raise self.error(locs[exc.index], str(exc)) from None
+            raise self.error(locs[exc.index], str(exc), key=key) from None
 
-    def regex(self, pattern: str, at: Loc, *, case_sensitive: bool) -> Regex:
+    def regex(self, pattern: str, at: Loc, *, case_sensitive: bool, key: bool = False) -> Regex:
         try:
             return Regex(pattern, case_sensitive=case_sensitive)
         except re.error as exc:
@@ -195,6 +208,7 @@ class Parser:
             raise self.error(
                 at,
                 f"bad regex {pattern!r}: {exc.msg}{where}",
+                key=key,
                 hint="in YAML, write regexes in single quotes so backslashes stay as written",
             ) from None
 

@@ -131,13 +131,15 @@ class Document:
     def error(
         self, at: Loc, message: str, *, hint: str | None = None, key: bool = False
     ) -> RuleFileError:
+        # For a key that is itself the problem, the place is the mapping that holds it.
+        place = at[:-1] if key and at else at
         return RuleFileError(
-            f"{self.where(at)}{message}", path=self.path, line=self.line(at, key=key), hint=hint
+            f"{self.where(place)}{message}", path=self.path, line=self.line(at, key=key), hint=hint
         )
 
     def where(self, at: Loc) -> str:
         """``rule 'x', then.category: `` — the rule's name and the path inside it."""
-        parts = [p for p in at if not _is_marker(p)]
+        parts = list(at)
         prefix = ""
         if len(parts) >= 2 and parts[0] == "rules" and isinstance(parts[1], int):
             name = _rule_name(self.data, parts[1])
@@ -163,15 +165,16 @@ class Document:
             raise self._convert(exc, tp, at) from None
 
     def _convert(self, exc: ValidationError, tp: Any, at: Loc) -> RuleFileError:
-        errors = exc.errors(include_url=False)
+        # An unknown key is usually the cause of the rest (a typo'd key leaves a required one
+        # missing), so it is reported first.
+        errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
         # Several errors at one place are the members of a union that all refused the value;
         # report the place once, as "expected one of ...".
         first = errors[0]
-        loc = tuple(first["loc"])
-        place = _strip(loc)
+        place = _strip(tuple(first["loc"]))
         same = [e for e in errors if _strip(tuple(e["loc"])) == place]
         more = len({_strip(tuple(e["loc"])) for e in errors}) - 1
-        full = at + loc
+        full = at + place
         etype = first["type"]
         hint: str | None = None
         key = False
@@ -245,9 +248,10 @@ def _step(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | Non
 
 
 def _is_marker(part: str | int) -> bool:
-    # pydantic adds union member tags ("str", "list[str]", "function-after[...]") and "[key]"
+    """A part of a pydantic error location that is not a place in the file: union member tags
+    ("str", "list[str]", "function-after[...]") and "[key]" (the key of a dict entry)."""
     return isinstance(part, str) and (
-        part == "[key]" or "[" in part or part in ("str", "int", "float", "bool", "none")
+        part == "[key]" or part.endswith("]") or part in ("str", "int", "float", "bool", "none")
     )
 
 
