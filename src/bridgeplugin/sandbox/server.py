@@ -30,6 +30,9 @@ _FLUSH_INTERVAL = 0.5
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bridge-sandbox"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the second
+    # waits for the client's delayed ACK (~40 ms) on every keep-alive response.
+    disable_nagle_algorithm = True
     app: SandboxApp  # set on the subclass made per server
 
     def _serve(self) -> None:
