@@ -36,6 +36,8 @@ CATALOG_ENTRIES: list[dict[str, Any]] = [
         "segment": "analytics",
     },
     {"name": "Google", "category": "saas", "segment": "collaboration"},
+    # starts inside "Google Analytics": must not match there
+    {"name": "Analytics", "category": "data", "segment": "BI"},
     {"name": "Meta Pixel", "category": "tracking", "segment": "tracking"},
     {"name": "Drift", "category": "saas", "segment": "chat", "ambiguous": True},
     {"name": "Segment", "category": "data", "segment": "CDP", "ambiguous": True},
