@@ -27,7 +27,14 @@ from jira import JIRA
 from pydantic import SecretStr
 
 from .adf import adf_to_text, is_adf, text_to_adf
-from .errors import AtlassianError, BadRequest, ConfigError, NotFound, PayloadTooLarge
+from .errors import (
+    AtlassianError,
+    BadRequest,
+    ConfigError,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+)
 from .fields import FieldCatalog, field_info_from_json
 from .model import (
     Board,
@@ -231,6 +238,7 @@ class JiraGateway:
             self._sync_client_info()
         self._catalog: FieldCatalog | None = None
         self._project_types: dict[str, dict[str, bool]] = {}
+        self._may_mute = True  # False once Jira refused notifyUsers=false (see edit_issue)
 
     # ---------------------------------------------------------------------------- plumbing
 
@@ -599,9 +607,11 @@ class JiraGateway:
     ) -> None:
         """Edit fields (``fields`` sets, ``update`` applies operations like add/remove).
 
-        ``notify=False`` sends ``notifyUsers=false`` so a sync run doesn't mail every watcher;
-        Jira honours it only for accounts with admin rights on the project and answers 403
-        otherwise, in which case pass ``notify=True``.
+        ``notify=False`` sends ``notifyUsers=false`` so a sync run doesn't mail every watcher.
+        Only accounts with admin rights may mute notifications: the OpenAPI description says
+        Jira then ignores the flag, while some sites answer 403 instead. On a 403 the edit is
+        sent once more without the flag (and later edits don't ask again); a 403 then is a
+        real missing Edit Issues permission.
         """
         body: dict[str, Any] = {}
         if fields:
@@ -610,10 +620,20 @@ class JiraGateway:
             body["update"] = {self._field_id(k): v for k, v in update.items()}
         if not body:
             return
+        mute = not notify and self._may_mute
+        try:
+            self._send_edit(key, body, mute=mute)
+        except PermissionDenied:
+            if not mute:
+                raise
+            self._may_mute = False
+            self._send_edit(key, body, mute=False)
+
+    def _send_edit(self, key: str, body: dict[str, Any], *, mute: bool) -> None:
         self._request(
             "PUT",
             f"issue/{quote(key)}",
-            params={"notifyUsers": "false"} if not notify else None,
+            params={"notifyUsers": "false"} if mute else None,
             body=body,
             subject=f"issue {key}",
             permission="Edit Issues",

@@ -11,7 +11,13 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 
-from bridgeplugin.errors import AtlassianError, BadRequest, FieldNameError, PayloadTooLarge
+from bridgeplugin.errors import (
+    AtlassianError,
+    BadRequest,
+    FieldNameError,
+    PayloadTooLarge,
+    PermissionDenied,
+)
 from bridgeplugin.jira_gateway import JiraGateway
 from bridgeplugin.model import User
 from bridgeplugin.retry import RetryPolicy
@@ -322,6 +328,34 @@ def test_labels_are_added_and_removed_without_overwriting_the_list(
     ]
     assert all(c.request.params == {"notifyUsers": "false"} for c in puts)
     assert not _calls(rsps, "GET", f"{API}/field")  # system ids need no field list
+
+
+def test_a_site_that_refuses_muted_notifications_gets_one_retry_then_no_more_muting(
+    gateway: JiraGateway, rsps: responses.RequestsMock
+) -> None:
+    url = f"{API}/issue/MKT-1"
+    refused = {"errorMessages": ["To discard the user notification admin rights are needed."]}
+    rsps.put(
+        url,
+        status=403,
+        json=refused,
+        match=[responses.matchers.query_param_matcher({"notifyUsers": "false"})],
+    )
+    rsps.put(url, status=204, match=[responses.matchers.query_param_matcher({})])
+    gateway.add_labels("MKT-1", ["a"])
+    gateway.add_labels("MKT-1", ["b"])
+    params = [c.request.params for c in _calls(rsps, "PUT", url)]
+    assert params == [{"notifyUsers": "false"}, {}, {}]
+
+
+def test_a_real_missing_edit_permission_still_raises(
+    gateway: JiraGateway, rsps: responses.RequestsMock
+) -> None:
+    url = f"{API}/issue/MKT-1"
+    rsps.put(url, status=403, json={"errorMessages": ["You do not have permission."]})
+    with pytest.raises(PermissionDenied):
+        gateway.add_labels("MKT-1", ["a"])
+    assert len(_calls(rsps, "PUT", url)) == 2
 
 
 def test_no_labels_means_no_request(gateway: JiraGateway, rsps: responses.RequestsMock) -> None:
