@@ -14,7 +14,7 @@
 Layout (policy-bot's): ``source`` reads YAML with line numbers, ``schema`` holds the typed file
 shapes, ``parse`` compiles predicate trees (one module per key in ``predicates/``), ``evaluate``
 runs them against a ``Context`` into ``result`` trees. ``text`` and ``vendors`` are the
-matchers. The rule-file format is documented in README ("Rule files").
+matchers. The rule-file format, every key commented: tests/rules/fixtures/example/tagging.yaml.
 """
 
 from .context import Context, Directory, FieldNames, MissingField, StaticDirectory

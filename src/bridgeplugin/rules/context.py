@@ -72,9 +72,6 @@ class MissingField(LookupError):
         return f"field {self.name!r} is not on the issue (not loaded, or no such field)"
 
 
-_NO_CATALOG: Any = None
-
-
 @dataclass(slots=True, eq=False)
 class Context:
     """Inputs of one issue's evaluation, and caches shared by its predicates.
@@ -87,7 +84,7 @@ class Context:
 
     issue: Issue
     directory: Directory
-    vendors: VendorCatalog | None = _NO_CATALOG
+    vendors: VendorCatalog | None = None
     fields: FieldNames = field(default_factory=FieldNames)
     _views: dict[str, TextView] = field(default_factory=dict, init=False, repr=False)
     _groups: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)

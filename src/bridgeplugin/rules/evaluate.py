@@ -73,7 +73,7 @@ def evaluate(ruleset: RuleSet, ctx: Context) -> TaggingResult:
     mo_pos = mo_veto = tr_pos = tr_veto = 0
     first_tech = -1
     bit = _BIT
-    for index, (test, mo, tr) in enumerate(ruleset.plan):
+    for index, (test, mo, tr) in enumerate(ruleset._plan):
         try:
             outcome = test(ctx)
         except Exception:  # recorded as the rule's error outcome, never raised through the run

@@ -105,7 +105,7 @@ def load_rules(
         where = ", ".join(str(f) for f in files) or str(source)
         raise RuleFileError(
             f"no rule file of kind {kind!r} found",
-            path=where if isinstance(source, str | Path) else str(where),
+            path=where,
             hint=f"a rule file is a .yaml file that starts with kind: {kind}",
         )
 

@@ -62,7 +62,7 @@ class RuleSet:
     vendors: VendorCatalog | None = None
     _by_name: dict[str, Rule] = field(default_factory=dict, init=False, repr=False, compare=False)
     # (condition.test, marketing_originated, tech_request) per rule, for evaluate()'s hot loop
-    plan: tuple[tuple[Callable[[Context], Outcome], bool | None, bool | None], ...] = field(
+    _plan: tuple[tuple[Callable[[Context], Outcome], bool | None, bool | None], ...] = field(
         default=(), init=False, repr=False, compare=False
     )
 
@@ -71,7 +71,7 @@ class RuleSet:
         plan = tuple(
             (r.condition.test, r.then.marketing_originated, r.then.tech_request) for r in self.rules
         )
-        object.__setattr__(self, "plan", plan)  # frozen dataclass: set once, here
+        object.__setattr__(self, "_plan", plan)  # frozen dataclass: set once, here
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)

@@ -14,7 +14,9 @@ operations per field, because text predicates run on every issue:
 - A trailing ``*`` makes the last word a prefix: ``integrat*`` matches "integration" and
   "integrating"; ``api key*`` matches "API keys".
 - Regexes run on the original text (not the tokens), case-insensitively unless the rule says
-  ``case_sensitive: true``. They are compiled once, at load.
+  ``case_sensitive: true``. They are compiled once, at load, together with the literal text a
+  match cannot do without (``sso`` for ``\\bsso\\b``), which a substring test looks for
+  first: most texts are ruled out without running the regex (see :func:`required_literals`).
 
 Tokenising ASCII text uses ``str.translate`` + ``str.split`` (about 3x faster than a regex
 ``findall``); other text falls back to a regex with the same meaning.
@@ -89,6 +91,7 @@ class TextView:
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
+        # tokenize_lower() inlined: this runs for every field of every issue
         self.is_ascii = raw.isascii()
         if self.is_ascii:
             self.tokens: list[str] = raw.translate(_ASCII_LOWER_TABLE).split()
@@ -160,7 +163,7 @@ class Terms:
     def __init__(self, terms: Sequence[str], *, case_sensitive: bool = False) -> None:
         self.terms: tuple[str, ...] = tuple(terms)
         self._case_sensitive = case_sensitive
-        single: dict[str, list[str]] = {}
+        single: dict[str, str] = {}
         by_first: dict[str, list[tuple[str, str]]] = {}
         always: list[tuple[str, str]] = []
         seen: dict[str, str] = {}
@@ -177,7 +180,7 @@ class Terms:
                 raise TermError(index, f"{term!r} matches the same words as {seen[needle]!r}")
             seen[needle] = term
             if not prefix and len(tokens) == 1:
-                single.setdefault(tokens[0], []).append(term)
+                single[tokens[0]] = term  # one term per word: duplicates were refused above
             elif prefix and len(tokens) == 1:
                 # The first token is itself a prefix, so no token-set lookup can find it.
                 always.append((needle, term))
@@ -219,12 +222,13 @@ class Terms:
             token_set, norm_of = view.orig_set, _orig_norm
         else:
             token_set, norm_of = view.token_set, _norm
+        # Plain loops rather than comprehensions: most texts match nothing, and this path then
+        # allocates nothing.
         found: set[str] | None = None
         hits = self._single_keys & token_set
         if hits:
-            found = set()
-            for token in hits:
-                found.update(self._single[token])
+            single = self._single
+            found = {single[token] for token in hits}
         firsts = self._first_keys & token_set
         if firsts or self._always:
             norm = norm_of(view)
