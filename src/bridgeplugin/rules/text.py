@@ -198,15 +198,13 @@ class Terms:
 
     def any(self, view: TextView) -> bool:
         """Whether any term occurs in ``view`` (``bool(find(view))``, without building a list)."""
-        if self._case_sensitive:
-            token_set, norm_of = view.orig_set, _orig_norm
-        else:
-            token_set, norm_of = view.token_set, _norm
+        cs = self._case_sensitive
+        token_set = view.orig_set if cs else view.token_set
         if not self._single_keys.isdisjoint(token_set):
             return True
         firsts = self._first_keys & token_set if self._first_keys else ()
         if firsts or self._always:
-            norm = norm_of(view)
+            norm = view.orig_norm if cs else view.norm
             for first in firsts:
                 for needle, _term in self._by_first[first]:
                     if needle in norm:
@@ -218,10 +216,8 @@ class Terms:
 
     def find(self, view: TextView) -> list[str]:
         """The terms (as written in the rule) that occur in ``view``, in rule order."""
-        if self._case_sensitive:
-            token_set, norm_of = view.orig_set, _orig_norm
-        else:
-            token_set, norm_of = view.token_set, _norm
+        cs = self._case_sensitive
+        token_set = view.orig_set if cs else view.token_set
         # Plain loops rather than comprehensions: most texts match nothing, and this path then
         # allocates nothing.
         found: set[str] | None = None
@@ -231,7 +227,7 @@ class Terms:
             found = {single[token] for token in hits}
         firsts = self._first_keys & token_set
         if firsts or self._always:
-            norm = norm_of(view)
+            norm = view.orig_norm if cs else view.norm
             for first in firsts:
                 for needle, term in self._by_first[first]:
                     if needle in norm:
@@ -248,14 +244,6 @@ class Terms:
         if len(found) == 1:
             return list(found)
         return sorted(found, key=self._order.__getitem__)
-
-
-def _norm(view: TextView) -> str:
-    return view.norm
-
-
-def _orig_norm(view: TextView) -> str:
-    return view.orig_norm
 
 
 def compile_regex(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[str]:

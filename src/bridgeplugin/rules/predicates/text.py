@@ -65,13 +65,14 @@ class TextMatch(Predicate):
 
     def test(self, ctx: Context) -> Outcome:
         missing = False
-        terms, regexes = self.terms, self.regexes
+        terms = self.terms if self.terms.terms else None  # tested once, not per field
+        regexes = self.regexes
         for field in self.fields:
             view = ctx.text_or_none(field)
             if view is None:
                 missing = True
                 continue
-            if terms and terms.any(view):
+            if terms is not None and terms.any(view):
                 return TRUE
             for rx in regexes:
                 if rx.search(view):
