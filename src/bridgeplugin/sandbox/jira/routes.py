@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..routing import HttpError, Request, Response, Router, json_response
+from .bulk import router as bulk_router
 from .catalog import GLOBAL_PERMISSIONS, PROJECT_PERMISSIONS
 from .model import format_time
 from .search import Searcher
@@ -933,6 +934,9 @@ def router(site: Any) -> Router:
     def board_sprint_issues(req: Request) -> Any:
         board_of(req)
         return agile_issues(req, f"sprint = {sprint_of(req).id}")
+
+    # Bulk edit, bulk entity properties and their tasks live in bulk.py.
+    r.include(bulk_router(site))
 
     return r
 
