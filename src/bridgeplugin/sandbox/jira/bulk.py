@@ -32,7 +32,7 @@ from ..routing import HttpError, Request, Response, Router, json_response
 from .model import format_time
 from .state import JiraState
 
-__all__ = ["MAX_BULK_EDIT_ISSUES", "MAX_PROPERTY_ISSUES", "MAX_PROPERTIES_PER_ISSUE", "router"]
+__all__ = ["MAX_BULK_EDIT_ISSUES", "MAX_PROPERTIES_PER_ISSUE", "MAX_PROPERTY_ISSUES", "router"]
 
 MAX_BULK_EDIT_ISSUES = 1000
 MAX_BULK_EDIT_FIELDS = 200
@@ -243,9 +243,8 @@ def _bulk_edit_payload(
         raise _BulkError(400, "editedFieldsInput must be an object.")
     unsupported = sorted(k for k in edited if k != "labelsFields")
     if unsupported:
-        raise _BulkError(
-            400, f"The sandbox's bulk edit supports labelsFields only, not {', '.join(unsupported)}."
-        )
+        listed = ", ".join(unsupported)
+        raise _BulkError(400, f"The sandbox's bulk edit supports labelsFields only, not {listed}.")
     inputs: list[tuple[str, str, list[str]]] = []
     for item in edited.get("labelsFields") or []:
         if not isinstance(item, dict):
