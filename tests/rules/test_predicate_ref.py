@@ -57,3 +57,15 @@ def test_the_tree_keeps_the_definition_s_own_result_below_its_name() -> None:
         "  [true]  any: condition 1 of 2 is true",
         "    [true]  project_in: project MKT is in [MKT]",
     ]
+
+
+def test_a_definition_used_twice_is_decided_once_per_issue() -> None:
+    pred = compile_predicate(
+        {"all": [{"ref": "from_marketing"}, {"not": {"ref": "from_marketing"}}]},
+        definitions=DEFINITIONS,
+    )
+    first, second = pred.items[0], pred.items[1].item  # type: ignore[attr-defined]
+    assert first.item is second.item  # one compiled definition, shared
+    ctx = context(issue(project="MKT"))
+    assert check(pred, ctx).outcome is FALSE
+    assert ctx.memo == {first.item: TRUE}

@@ -93,14 +93,20 @@ def test_terms_refuse_what_cannot_match(terms: list[str], message: str) -> None:
 
 
 LITERAL_CASES = [
-    ("a literal between word boundaries is required", r"\bsso\b", ("sso",)),
-    ("a literal prefix is required", r"utm_[a-z]+", ("utm_",)),
-    ("one of a group's alternatives is required", r"\b(api|sdk)s?\b", ("api", "sdk")),
-    ("an optional part is not required", r"(foo)?bar", ("bar",)),
-    ("a repeated literal is required", r"(ab)+c", ("ab",)),
+    ("a literal between word boundaries is required", r"\bsso\b", (("sso",),)),
+    ("a literal prefix is required", r"utm_[a-z]+", (("utm_",),)),
+    ("one of a group's alternatives is required", r"\b(api|sdk)s?\b", (("api", "sdk"),)),
+    (
+        "every required group is kept, most selective first",
+        r"\b(give|grant)\b[^.?!]{0,40}\b(access|admin)\b",
+        (("access", "admin"), ("give", "grant")),
+    ),
+    ("an optional part is not required", r"(foo)?bar", (("bar",),)),
+    ("a repeated literal is required", r"(ab)+c", (("ab",),)),
     ("a character class has no literal", r"[a-z]+", None),
     ("one letter is not worth checking", r"a\d+", None),
-    ("an alternative without a literal spoils the set", r"api|\d+", None),
+    ("a rare symbol is worth checking", r"\w\s*(->|\u2192)\s*\w", (("->", "\u2192"),)),
+    ("an alternative without a literal spoils the group", r"api|\d+", None),
     ("scoped flags give up", r"(?i:Foo)bar", None),
 ]
 
@@ -108,11 +114,21 @@ LITERAL_CASES = [
 @pytest.mark.parametrize(
     ("pattern", "literals"), [c[1:] for c in LITERAL_CASES], ids=[c[0] for c in LITERAL_CASES]
 )
-def test_required_literals(pattern: str, literals: tuple[str, ...] | None) -> None:
+def test_required_literals(pattern: str, literals: tuple[tuple[str, ...], ...] | None) -> None:
     assert required_literals(pattern) == literals
 
 
-PATTERNS = [r"\bsso\b", r"utm_[a-z]+", r"\b(api|sdk)s?\b", r"SSO", r"(?i)Foo", r"k\w+", "x{2}yz"]
+PATTERNS = [
+    r"\bsso\b",
+    r"utm_[a-z]+",
+    r"\b(api|sdk)s?\b",
+    r"SSO",
+    r"(?i)Foo",
+    r"k\w+",
+    "x{2}yz",
+    r"\b(give|grant)\b[^.]{0,20}\b(access|admin)\b",
+    r"\w\s*(->|\u2192)\s*\w",
+]
 TEXTS = [
     "SSO login",
     "sso",
@@ -123,6 +139,11 @@ TEXTS = [
     "\u212aelvin",  # KELVIN SIGN: matches k under IGNORECASE
     "\u017fso",  # LATIN SMALL LETTER LONG S: matches s under IGNORECASE
     "xxyz",
+    "please grant me admin",
+    "grant it. admin later",
+    "admin access, give",
+    "CRM \u2192 ERP",
+    "crm -> erp",
     "",
 ]
 

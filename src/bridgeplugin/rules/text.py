@@ -251,69 +251,101 @@ def compile_regex(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[s
     return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
 
 
-def required_literals(pattern: str) -> tuple[str, ...] | None:
-    """Texts of which every match of ``pattern`` contains at least one, or None if unknown.
+def required_literals(pattern: str) -> tuple[tuple[str, ...], ...] | None:
+    """Groups of texts that every match of ``pattern`` contains: at least one of each group.
 
-    ``\\bsso\\b`` -> ("sso",); ``\\b(api|sdk)s?\\b`` -> ("api", "sdk"); ``[a-z]+`` -> None.
+    ``\\bsso\\b`` -> (("sso",),); ``\\b(api|sdk)s?\\b`` -> (("api", "sdk"),);
+    ``\\b(give|grant) .{0,40}(access|admin)`` -> (("give", "grant"), ("access", "admin"));
+    ``[a-z]+`` -> None (nothing is required).
+
     Python's regex engine only skips ahead fast when a pattern starts with a literal and is
-    case-sensitive; a leading ``\\b`` or IGNORECASE makes it try every position (about 6 us for
-    450 characters). A substring test for a required literal costs a tenth of a microsecond
-    and rules most texts out. Built on the stdlib's own regex parser; any surprise from it
-    (a private module) just means "no pre-check".
+    case-sensitive; a leading ``\\b`` or IGNORECASE makes it try every position (about 6 us
+    for 450 characters, more with bounded gaps like ``.{0,40}``). Substring tests for what a
+    match cannot do without cost a tenth of a microsecond each and rule most texts out before
+    the regex runs. Built on the stdlib's own regex parser; any surprise from it (a private
+    module) just means "no pre-check". At most the four most selective groups are kept.
     """
     try:
         from re import _constants as c
         from re import _parser as sre_parse
 
         parsed = sre_parse.parse(pattern)
-    except Exception:
+    except Exception:  # private API or odd pattern: no pre-check, still correct
         return None
 
-    def shortest(cands: list[str] | None) -> int:
-        return min(len(x) for x in cands) if cands else 0
+    def shortest(group: list[str]) -> int:
+        return min(len(x) for x in group)
 
-    def required(items: Any) -> list[str] | None:
-        best: list[str] | None = None
+    def leading(items: Any) -> str:
+        """The literal text an alternative starts with."""
+        out = []
+        for op, av in items:
+            if op is c.LITERAL:
+                out.append(chr(av))
+            elif op is not c.AT:
+                break
+        return "".join(out)
+
+    def required(items: Any) -> list[list[str]]:
+        """Every group here is required (each group: one of its texts)."""
+        groups: list[list[str]] = []
         run: list[str] = []
-
-        def consider(cands: list[str] | None) -> None:
-            nonlocal best
-            if cands and shortest(cands) > shortest(best):
-                best = cands
-
         for op, av in items:
             if op is c.LITERAL:
                 run.append(chr(av))
                 continue
             if op is c.AT:  # zero-width (\\b, ^): the literals around it stay adjacent
                 continue
-            consider(["".join(run)] if run else None)
-            run = []
+            if op is c.BRANCH and run:
+                # The parser factors a shared prefix out of alternatives ("access|admin" is
+                # "a" + "ccess|dmin"): put it back in front of each alternative's start.
+                leads = [leading(alternative) for alternative in av[1]]
+                if all(leads):
+                    prefix = "".join(run)
+                    groups.append([prefix + lead for lead in leads])
+                    run = []
+                    continue
+            if run:
+                groups.append(["".join(run)])
+                run = []
             if op is c.SUBPATTERN:
                 _group, add_flags, del_flags, sub = av
                 if add_flags or del_flags:  # scoped flags change case rules: give up
                     raise _GiveUp
-                consider(required(sub))
+                groups.extend(required(sub))
             elif op is c.BRANCH:
-                alternatives = [required(alt) for alt in av[1]]
-                if all(alternatives):
-                    consider([x for alt in alternatives for x in alt or ()])
+                # One alternative matches, so one of the alternatives' (best) texts is present.
+                chosen = []
+                for alternative in av[1]:
+                    options = required(alternative)
+                    if not options:
+                        break  # an alternative that needs nothing: the branch needs nothing
+                    chosen.append(max(options, key=shortest))
+                else:
+                    groups.append([x for group in chosen for x in group])
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
                 low, _high, sub = av
                 if low >= 1:
-                    consider(required(sub))
-        consider(["".join(run)] if run else None)
-        return best
+                    groups.extend(required(sub))
+        if run:
+            groups.append(["".join(run)])
+        return groups
 
     try:
-        found = required(parsed)
-    except _GiveUp:
+        groups = required(parsed)
+    except Exception:  # _GiveUp, or a parser shape not foreseen: no pre-check
         return None
-    except Exception:
+    # One ASCII character is in nearly every text; a rare symbol ("→") is still worth a look.
+    useful = [g for g in groups if all(len(x) >= 2 or not x.isascii() for x in g)]
+    if not useful:
         return None
-    if not found or shortest(found) < 2:  # one character is in nearly every text
-        return None
-    return tuple(found)
+    useful.sort(key=shortest, reverse=True)  # longer texts are rarer: test them first
+    out: list[tuple[str, ...]] = []
+    for group in useful:
+        unique = tuple(dict.fromkeys(group))
+        if unique not in out:
+            out.append(unique)
+    return tuple(out[:4])
 
 
 class _GiveUp(Exception):
@@ -329,11 +361,15 @@ class Regex:
         self.source = source
         self.pattern = compile_regex(source, case_sensitive=case_sensitive)  # re.error
         self._insensitive = bool(self.pattern.flags & re.IGNORECASE)
-        needles = required_literals(source)
-        if needles and self._insensitive:
-            # Lower-casing the text is only equivalent to IGNORECASE for ASCII.
-            needles = tuple(n.lower() for n in needles) if all(map(str.isascii, needles)) else None
-        self._needles = needles
+        groups = required_literals(source)
+        if groups and self._insensitive:
+            # Lower-casing the text is only equivalent to IGNORECASE for ASCII (and for
+            # characters without case, like "→").
+            if all(n.isascii() or n.lower() == n.upper() for group in groups for n in group):
+                groups = tuple(tuple(n.lower() for n in group) for group in groups)
+            else:
+                groups = None
+        self._needles = groups
 
     def search(self, view: TextView) -> bool:
         needles = self._needles
@@ -345,11 +381,12 @@ class Regex:
             else:
                 hay = None  # non-ASCII case folding has surprises (long s matches s): just search
             if hay is not None:
-                for needle in needles:
-                    if needle in hay:
-                        break
-                else:
-                    return False
+                for group in needles:  # every group needs one of its texts in the text
+                    for needle in group:
+                        if needle in hay:
+                            break
+                    else:
+                        return False
         return self.pattern.search(view.raw) is not None
 
     def __repr__(self) -> str:

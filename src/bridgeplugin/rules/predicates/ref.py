@@ -34,10 +34,15 @@ class Ref(Predicate):
         return (self.item,)
 
     def test(self, ctx: Context) -> Outcome:
-        try:
-            return self.item.test(ctx)
-        except Exception:  # as in evaluate()
-            return ERROR
+        # A definition used by several rules is decided once per issue (it is pure).
+        outcome = ctx.memo.get(self.item)
+        if outcome is None:
+            try:
+                outcome = self.item.test(ctx)
+            except Exception:  # as in evaluate()
+                outcome = ERROR
+            ctx.memo[self.item] = outcome
+        return outcome
 
     def evaluate(self, ctx: Context) -> Result:
         try:
