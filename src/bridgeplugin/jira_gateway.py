@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -27,10 +27,12 @@ from jira import JIRA
 from pydantic import SecretStr
 
 from .adf import adf_to_text, is_adf, text_to_adf
+from .bulk import TASK_DONE, BulkResult, bulk_edit_outcome, properties_task_failures
 from .errors import (
     AtlassianError,
     BadRequest,
     ConfigError,
+    Conflict,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -64,7 +66,16 @@ from .retry import (
     to_error,
 )
 
-__all__ = ["BULK_CREATE_CHUNK", "BULK_FETCH_CHUNK", "JiraApi", "JiraGateway"]
+__all__ = [
+    "BULK_CREATE_CHUNK",
+    "BULK_EDIT_CHUNK",
+    "BULK_FETCH_CHUNK",
+    "PROPERTIES_BULK_CHUNK",
+    "BulkResult",
+    "CallCounter",
+    "JiraApi",
+    "JiraGateway",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +84,15 @@ BULK_FETCH_CHUNK = 100  # POST /issue/bulkfetch accepts up to 100 ids or keys
 CHANGELOG_BULK_CHUNK = 1000  # POST /changelog/bulkfetch: 1,000 issues, 10 field ids
 MAX_KEYS_PAGE = 5000  # enhanced search page size when only keys are asked for
 MAX_PROPERTY_CHARS = 32_768
+BULK_EDIT_CHUNK = 1000  # POST /bulk/issues/fields edits up to 1,000 issues
+PROPERTIES_BULK_CHUNK = 100  # POST /issue/properties/multi: 100 issues ...
+PROPERTIES_PER_ISSUE = 10  # ... with up to 10 properties each
+# Polling Jira's asynchronous tasks: at once, then 0.5 s, doubling up to 5 s, for 5 minutes.
+TASK_POLL_FIRST_DELAY = 0.5
+TASK_POLL_MAX_DELAY = 5.0
+TASK_POLL_TIMEOUT = 300.0
+# POSTs that only read (long bodies): counted as reads, as the sandbox ledger does.
+_READ_ONLY_POSTS = ("/search/jql", "/search", "/search/approximate-count", "/bulkfetch")
 _SEARCH_PROPERTIES_MAX = 5
 
 Timeout = float | tuple[float, float]
@@ -93,8 +113,30 @@ _SYSTEM_FIELDS = frozenset(
 )  # fmt: skip
 
 
+@dataclass
+class CallCounter:
+    """Every HTTP request a gateway sent, retries included, as a read or a write.
+
+    ``bridge sync --format json`` reports these; they match the sandbox ledger's
+    ``Call.is_write`` (searches and bulk fetches are POSTs that only read).
+    """
+
+    reads: int = 0
+    writes: int = 0
+
+    def count(self, method: str, path: str) -> None:
+        method = method.upper()
+        read_only_post = method == "POST" and path.rstrip("/").endswith(_READ_ONLY_POSTS)
+        if method in ("GET", "HEAD") or read_only_post:
+            self.reads += 1
+        else:
+            self.writes += 1
+
+
 class JiraApi(Protocol):
     """Exactly the Jira calls bridgeplugin makes; the domain's in-memory fake implements this."""
+
+    calls: CallCounter
 
     def server_info(self) -> ServerInfo: ...
     def myself(self) -> User: ...
@@ -145,6 +187,18 @@ class JiraApi(Protocol):
     def link_issues(self, type_name: str, inward_key: str, outward_key: str) -> None: ...
     def get_property(self, key: str, prop: str) -> Any | None: ...
     def set_property(self, key: str, prop: str, value: Any) -> None: ...
+    def bulk_edit_labels(
+        self,
+        keys: Sequence[str],
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        *,
+        ids: Mapping[str, str] | None = None,
+    ) -> BulkResult: ...
+    def set_properties_bulk(
+        self, values: Mapping[str, Mapping[str, Any]], *, ids: Mapping[str, str] | None = None
+    ) -> BulkResult: ...
+    def comments_bulk(self, keys: Sequence[str]) -> dict[str, list[Comment]]: ...
     def changelog(self, key: str) -> Iterator[ChangelogEntry]: ...
     def changelogs_bulk(
         self, keys: Sequence[str], field_ids: Sequence[str] | None = None
@@ -239,6 +293,8 @@ class JiraGateway:
         self._catalog: FieldCatalog | None = None
         self._project_types: dict[str, dict[str, bool]] = {}
         self._may_mute = True  # False once Jira refused notifyUsers=false (see edit_issue)
+        self._may_bulk_edit = True  # False once Jira refused bulk edit (see bulk_edit_labels)
+        self.calls = CallCounter()
 
     # ---------------------------------------------------------------------------- plumbing
 
@@ -277,8 +333,13 @@ class JiraGateway:
         permission: str | None = None,
         probe: Callable[[], Any] | None = None,
         api: str = "platform",
+        location: bool = False,
     ) -> Any:
-        """Send one request through the client's session, retried and error-mapped."""
+        """Send one request through the client's session, retried and error-mapped.
+
+        ``location=True``: the answer is a redirect to a task (``303 See Other``); it is not
+        followed, and its ``Location`` header is returned instead of a body.
+        """
         url = self._url(path, api)
         if idempotent is None:
             idempotent = method in {"GET", "PUT", "DELETE", "HEAD"}
@@ -292,6 +353,12 @@ class JiraGateway:
         )
 
         def send() -> Any:
+            self.calls.count(method, urlsplit(url).path)
+            if location:
+                resp = self._session.request(
+                    method, url, params=params, data=data, allow_redirects=False
+                )
+                return resp.headers.get("Location")
             resp = self._session.request(method, url, params=params, data=data)
             if not resp.content:
                 return None
@@ -773,18 +840,7 @@ class JiraGateway:
 
     def set_property(self, key: str, prop: str, value: Any) -> None:
         """Store ``value`` as an issue entity property (checked against Jira's limit first)."""
-        if value is None or value == "":
-            raise BadRequest(
-                f"refusing to store an empty value as property {prop!r} of {key}",
-                hint="Jira requires a non-empty JSON value",
-            )
-        size = json_length(value)
-        if size > MAX_PROPERTY_CHARS:
-            raise PayloadTooLarge(
-                f"property {prop!r} of {key} would be {size} characters; Jira allows "
-                f"{MAX_PROPERTY_CHARS}",
-                hint="store less (ids, not copies) in the property",
-            )
+        _check_property(key, prop, value)
         self._request(
             "PUT",
             f"issue/{quote(key)}/properties/{quote(prop, safe='')}",
@@ -792,6 +848,262 @@ class JiraGateway:
             subject=f"issue {key}",
             permission="Edit Issues",
         )
+
+    # ---------------------------------------------------------------------------- bulk writes
+
+    def bulk_edit_labels(
+        self,
+        keys: Sequence[str],
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        *,
+        ids: Mapping[str, str] | None = None,
+    ) -> BulkResult:
+        """Add and/or remove labels on many issues; their other labels stay as they are.
+
+        Cloud: ``POST /bulk/issues/fields``, up to 1,000 issues per request and one request per
+        operation (Jira takes one option per field), ``sendBulkNotification: false``, then the
+        task is polled until it is done. Bulk edit needs the global "Make bulk changes"
+        permission: on a 403 this call and every later one fall back to one ``update.labels``
+        edit per issue. Data Center has no bulk edit: one edit per issue.
+
+        ``ids`` (key -> numeric id, e.g. from the search that found the issues) maps Jira's
+        per-issue outcomes, which come by id, back to keys without a lookup. Re-sending is
+        harmless (adding a present label or removing an absent one changes nothing), so a
+        lost answer is retried like an idempotent call.
+        """
+        keys = list(dict.fromkeys(keys))
+        add_list = list(dict.fromkeys(add))
+        remove_list = list(dict.fromkeys(remove))
+        if not keys or not (add_list or remove_list):
+            return BulkResult()
+        if self.is_cloud and self._may_bulk_edit:
+            try:
+                result = BulkResult()
+                for option, labels in (("ADD", add_list), ("REMOVE", remove_list)):
+                    if not labels:
+                        continue
+                    for chunk in _chunks(keys, BULK_EDIT_CHUNK):
+                        result = result.merge(self._bulk_edit(chunk, option, labels, ids))
+                return result
+            except PermissionDenied:
+                log.warning(
+                    "Jira refused bulk edit (the account lacks the global 'Make bulk changes' "
+                    "permission): editing labels one issue at a time"
+                )
+                self._may_bulk_edit = False
+        return self._labels_per_issue(keys, add_list, remove_list)
+
+    def _bulk_edit(
+        self,
+        keys: Sequence[str],
+        option: str,
+        labels: Sequence[str],
+        ids: Mapping[str, str] | None,
+    ) -> BulkResult:
+        body = {
+            "selectedIssueIdsOrKeys": list(keys),
+            "selectedActions": ["labels"],
+            "editedFieldsInput": {
+                "labelsFields": [
+                    {
+                        "fieldId": "labels",
+                        "bulkEditMultiSelectFieldOption": option,
+                        "labels": [{"name": label} for label in labels],
+                    }
+                ]
+            },
+            "sendBulkNotification": False,
+        }
+        data = self._request(
+            "POST",
+            "bulk/issues/fields",
+            body=body,
+            idempotent=True,
+            subject=f"{len(keys)} issues",
+            permission="Make bulk changes",
+        )
+        task = str((data or {}).get("taskId") or "")
+        if not task:
+            raise AtlassianError(
+                "Jira answered the bulk edit without a task id",
+                method="POST",
+                url=self._url("bulk/issues/fields", "platform"),
+                hint="the next sync checks the labels again and edits what is missing",
+            )
+
+        def progress() -> Any:
+            return self._request(
+                "GET",
+                f"bulk/queue/{quote(task)}",
+                subject=f"bulk edit task {task}",
+                permission="Make bulk changes",
+            )
+
+        done = self._await_task(progress, f"bulk edit task {task}")
+        processed = done.get("processedAccessibleIssues") or []
+        failures = done.get("failedAccessibleIssues") or {}
+        if done.get("status") == "COMPLETE" and not failures and len(processed) >= len(keys):
+            return BulkResult(ok=tuple(keys), tasks=(task,))
+        # Something was left out: Jira names it by id, so map ids back to keys.
+        id_map = {k: str(v) for k, v in (ids or {}).items()}
+        missing = [k for k in keys if k not in id_map]
+        if missing:
+            id_map.update(self._issue_ids(missing))
+        return bulk_edit_outcome(keys, id_map, done, task)
+
+    def _labels_per_issue(
+        self, keys: Sequence[str], add: Sequence[str], remove: Sequence[str]
+    ) -> BulkResult:
+        ops = [{"add": label} for label in add] + [{"remove": label} for label in remove]
+        ok: list[str] = []
+        failed: dict[str, tuple[str, ...]] = {}
+        for key in keys:
+            try:
+                self.edit_issue(key, update={"labels": ops})
+            except _ISSUE_ERRORS as exc:
+                failed[key] = (exc.message,)
+            else:
+                ok.append(key)
+        return BulkResult(ok=tuple(ok), failed=failed, per_issue=True)
+
+    def set_properties_bulk(
+        self, values: Mapping[str, Mapping[str, Any]], *, ids: Mapping[str, str] | None = None
+    ) -> BulkResult:
+        """Set entity properties on many issues: ``{key: {property: value}}``.
+
+        Cloud: ``POST /issue/properties/multi``, 100 issues with up to 10 properties each per
+        request; Jira answers ``303`` to a task that is polled until done. It is not
+        transactional: issues that failed are named in the task result. The endpoint takes
+        numeric issue ids: from ``ids``, a key that is already an id, or else one bulk fetch
+        per 100 keys. Setting a value twice equals setting it once, so a lost answer is
+        retried. Data Center: one ``PUT`` per property. Values are checked against Jira's
+        limits (non-empty, 32,768 characters) before anything is sent.
+        """
+        items: dict[str, dict[str, Any]] = {}
+        for key, props in values.items():
+            if len(props) > PROPERTIES_PER_ISSUE:
+                raise ValueError(f"at most {PROPERTIES_PER_ISSUE} properties per issue ({key})")
+            for prop, value in props.items():
+                _check_property(key, prop, value)
+            if props:
+                items[key] = dict(props)
+        if not items:
+            return BulkResult()
+        if not self.is_cloud:
+            return self._properties_per_issue(items)
+        id_map = self._issue_ids(list(items), ids)
+        failed: dict[str, tuple[str, ...]] = {
+            k: ("no such issue (or not visible to this account)",) for k in items if k not in id_map
+        }
+        ok: list[str] = []
+        tasks: list[str] = []
+        known = [k for k in items if k in id_map]
+        for chunk in _chunks(known, PROPERTIES_BULK_CHUNK):
+            body = {"issues": [{"issueID": int(id_map[k]), "properties": items[k]} for k in chunk]}
+            where = self._request(
+                "POST",
+                "issue/properties/multi",
+                body=body,
+                idempotent=True,
+                location=True,
+                subject=f"{len(chunk)} issues",
+                permission="Edit Issues",
+            )
+            task = str(where or "").rstrip("/").rsplit("/", 1)[-1]
+            if not task:
+                raise AtlassianError(
+                    "Jira answered the bulk property update without a task location",
+                    method="POST",
+                    url=self._url("issue/properties/multi", "platform"),
+                    hint="the next sync compares the properties again and writes what differs",
+                )
+            tasks.append(task)
+
+            def status(task: str = task) -> Any:
+                return self._request("GET", f"task/{quote(task)}", subject=f"task {task}")
+
+            failures = properties_task_failures(self._await_task(status, f"property task {task}"))
+            for key in chunk:
+                reasons = failures.get(id_map[key]) or failures.get("*")
+                if reasons:
+                    failed[key] = reasons
+                else:
+                    ok.append(key)
+        return BulkResult(ok=tuple(ok), failed=failed, tasks=tuple(tasks))
+
+    def _properties_per_issue(self, items: Mapping[str, Mapping[str, Any]]) -> BulkResult:
+        ok: list[str] = []
+        failed: dict[str, tuple[str, ...]] = {}
+        for key, props in items.items():
+            try:
+                for prop, value in props.items():
+                    self.set_property(key, prop, value)
+            except _ISSUE_ERRORS as exc:
+                failed[key] = (exc.message,)
+            else:
+                ok.append(key)
+        return BulkResult(ok=tuple(ok), failed=failed, per_issue=True)
+
+    def _issue_ids(
+        self, keys: Sequence[str], known: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """Key -> numeric id: from ``known``, keys that are ids, else a bulk fetch."""
+        out = {k: str(known[k]) for k in keys if known and k in known}
+        out.update({k: k for k in keys if k.isdigit()})
+        missing = [k for k in keys if k not in out]
+        if missing:
+            by_key = {i.key.upper(): i.id for i in self.get_issues(missing, ["issuetype"])}
+            out.update({k: by_key[k.upper()] for k in missing if k.upper() in by_key})
+        return out
+
+    def _await_task(self, fetch: Callable[[], Any], what: str) -> dict[str, Any]:
+        """Poll an asynchronous task until it is done: at once, then after 0.5, 1, 2, 4, 5, 5 …
+        seconds, for at most ``TASK_POLL_TIMEOUT``. Each poll goes through the retry layer."""
+        waited = 0.0
+        delay = TASK_POLL_FIRST_DELAY
+        while True:
+            data = fetch() or {}
+            status = str(data.get("status") or "")
+            if status in TASK_DONE:
+                return dict(data)
+            if waited >= TASK_POLL_TIMEOUT:
+                raise AtlassianError(
+                    f"Jira's {what} did not finish within {TASK_POLL_TIMEOUT:.0f} s "
+                    f"(status {status or 'unknown'})",
+                    hint="it may still finish; the next sync compares again and writes only "
+                    "what is missing",
+                )
+            self._policy.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, TASK_POLL_MAX_DELAY)
+
+    def comments_bulk(self, keys: Sequence[str]) -> dict[str, list[Comment]]:
+        """Comments of many issues, by key: the ``comment`` field of a bulk fetch, 100 issues
+        per request (Cloud). An issue with more comments than that field carries is read page
+        by page; Data Center reads each issue's comments."""
+        keys = list(dict.fromkeys(keys))
+        if not self.is_cloud:
+            return {key: self.comments(key) for key in keys}
+        out: dict[str, list[Comment]] = {}
+        for chunk in _chunks(keys, BULK_FETCH_CHUNK):
+            data = self._request(
+                "POST",
+                "issue/bulkfetch",
+                body={"issueIdsOrKeys": list(chunk), "fields": ["comment"]},
+                idempotent=True,
+                subject=f"comments of {len(chunk)} issues",
+                permission="Browse Projects",
+            )
+            for raw in (data or {}).get("issues") or []:
+                key = str(raw.get("key"))
+                page = (raw.get("fields") or {}).get("comment") or {}
+                comments = [_comment(c) for c in page.get("comments") or []]
+                total = page.get("total")
+                if isinstance(total, int) and total > len(comments):
+                    comments = self.comments(key)
+                out[key] = comments
+        return out
 
     # ---------------------------------------------------------------------------- history
 
@@ -1106,6 +1418,28 @@ class JiraGateway:
         return Issue(**kw)
 
 
+# Failures that concern one issue (its permissions, its content): a per-issue fallback records
+# them and goes on with the other issues. Anything else (transport, 5xx, 401, rate limits
+# after retries) stops the whole call.
+_ISSUE_ERRORS = (BadRequest, PermissionDenied, NotFound, Conflict, PayloadTooLarge)
+
+
+def _check_property(key: str, prop: str, value: Any) -> None:
+    """Jira's limits on an entity property value, checked before sending."""
+    if value is None or value == "":
+        raise BadRequest(
+            f"refusing to store an empty value as property {prop!r} of {key}",
+            hint="Jira requires a non-empty JSON value",
+        )
+    size = json_length(value)
+    if size > MAX_PROPERTY_CHARS:
+        raise PayloadTooLarge(
+            f"property {prop!r} of {key} would be {size} characters; Jira allows "
+            f"{MAX_PROPERTY_CHARS}",
+            hint="store less (ids, not copies) in the property",
+        )
+
+
 # -------------------------------------------------------------------------------- JSON -> model
 
 
@@ -1174,6 +1508,7 @@ def _user(raw: Mapping[str, Any] | None) -> User:
         display_name=str(raw.get("displayName") or ""),
         email=raw.get("emailAddress") or None,
         active=bool(raw.get("active", True)),
+        time_zone=raw.get("timeZone") or None,
     )
 
 

@@ -43,6 +43,7 @@ class User(_Frozen):
     display_name: str = ""
     email: str | None = None
     active: bool = True
+    time_zone: str | None = None  # IANA name from the profile (Jira reads JQL dates in it)
 
 
 class ServerInfo(_Frozen):

@@ -393,6 +393,47 @@ def _set_property(ctx: Ctx) -> None:
     jira.set_property(key, PROPERTY, {"run": 2})  # 200 updated
 
 
+@scenario("bulk_edit_labels", statuses={200, 201})
+def _bulk_edit_labels(ctx: Ctx) -> None:
+    keys = [ctx.new_issue("Contract: bulk labels 1"), ctx.new_issue("Contract: bulk labels 2")]
+    jira = ctx.jira()
+    added = jira.bulk_edit_labels(keys, add=["contract-bulk"])  # 201 task, 200 progress
+    assert added.ok == tuple(keys) and not added.failed and not added.per_issue
+    removed = jira.bulk_edit_labels([*keys, "MKT-99999"], remove=["contract-bulk"])
+    assert removed.ok == tuple(keys) and set(removed.failed) == {"MKT-99999"}
+    assert all("contract-bulk" not in i.labels for i in ctx.setup.get_issues(keys, ["labels"]))
+
+
+@scenario("bulk_edit_labels_partial_failure", statuses={200, 201})
+def _bulk_edit_partial(ctx: Ctx) -> None:
+    # Bulk change is a global permission the outsider has; editing MKT issues is not.
+    result = ctx.restricted_jira().bulk_edit_labels(["MKT-2", "IT-12"], add=["contract-bulk"])
+    assert result.ok == ("IT-12",) and set(result.failed) == {"MKT-2"}
+
+
+@scenario("set_properties_bulk", statuses={200, 303})
+def _set_properties_bulk(ctx: Ctx) -> None:
+    keys = [ctx.new_issue("Contract: bulk property 1"), ctx.new_issue("Contract: bulk property 2")]
+    jira = ctx.jira()
+    result = jira.set_properties_bulk({k: {PROPERTY: {"n": n}} for n, k in enumerate(keys)})
+    assert result.ok == tuple(keys) and not result.failed
+    assert [jira.get_property(k, PROPERTY) for k in keys] == [{"n": 0}, {"n": 1}]
+
+
+@scenario("set_properties_bulk_partial_failure", statuses={200, 303})
+def _set_properties_partial(ctx: Ctx) -> None:
+    result = ctx.restricted_jira().set_properties_bulk(
+        {"MKT-2": {PROPERTY: {"denied": True}}, "IT-12": {PROPERTY: {"ok": True}}}
+    )
+    assert result.ok == ("IT-12",) and set(result.failed) == {"MKT-2"}
+
+
+@scenario("comments_bulk")
+def _comments_bulk(ctx: Ctx) -> None:
+    found = ctx.jira().comments_bulk(["MKT-5", "MKT-2", "IT-12"])
+    assert len(found["MKT-5"]) == 2 and found["IT-12"] == []
+
+
 # -- agile ---------------------------------------------------------------------------------
 
 
