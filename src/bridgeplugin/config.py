@@ -66,6 +66,8 @@ __all__ = [
     "CustomFieldNames",
     "ProjectKeys",
     "RetryPolicy",
+    "SyncSettings",
+    "TaggingSettings",
     "Timeouts",
     "default_state_path",
     "env_name",
@@ -154,6 +156,33 @@ class CustomFieldNames(_Section):
     )
 
 
+class TaggingSettings(_Section):
+    """What ``bridge sync`` writes on a tagged request."""
+
+    label: str = Field(
+        "marketing-tech-request", description="label added to tagged requests (no spaces)"
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _jira_label(cls, value: str) -> str:
+        # Jira refuses labels with whitespace or over 255 characters.
+        if not value or len(value) > 255 or any(c.isspace() for c in value):
+            raise ValueError("must be a Jira label: 1 to 255 characters, no spaces")
+        return value
+
+
+class SyncSettings(_Section):
+    """How ``bridge sync`` reads incrementally and keeps two runs apart."""
+
+    overlap_minutes: float = Field(
+        5.0, ge=0, description="re-read issues updated this long before the watermark"
+    )
+    lease_seconds: PositiveFloat = Field(
+        600.0, description="a crashed run blocks the next one for at most this long"
+    )
+
+
 class Timeouts(_Section):
     """HTTP timeouts in seconds for Jira and Confluence."""
 
@@ -203,6 +232,8 @@ class Config(BaseSettings):
     )
     board_id: PositiveInt | None = Field(None, description="IT Scrum board id (default: find it)")
     custom_fields: CustomFieldNames = Field(default_factory=CustomFieldNames)
+    tagging: TaggingSettings = Field(default_factory=TaggingSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     timeouts: Timeouts = Field(default_factory=Timeouts)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     webhook_secret: SecretStr | None = Field(None, description="HMAC secret of Jira webhooks")

@@ -60,6 +60,15 @@ custom_fields:
   cost: Cost                  # number: a request's cost (BRIDGE_CUSTOM_FIELDS__COST)
   initiative: Initiative      # text: shared initiative (BRIDGE_CUSTOM_FIELDS__INITIATIVE)
 
+# --- bridge sync ------------------------------------------------------------------------------
+tagging:
+  label: marketing-tech-request   # added to tagged requests (BRIDGE_TAGGING__LABEL)
+sync:
+  overlap_minutes: 5         # re-read issues updated this long before the watermark
+                             # (BRIDGE_SYNC__OVERLAP_MINUTES)
+  lease_seconds: 600         # a crashed run blocks the next for at most this long
+                             # (BRIDGE_SYNC__LEASE_SECONDS)
+
 # --- Confluence reports -----------------------------------------------------------------------
 confluence_space: BRIDGE           # space key (BRIDGE_CONFLUENCE_SPACE)
 report_parent: Marketing x IT reports   # reports go under this page (BRIDGE_REPORT_PARENT)
