@@ -218,6 +218,287 @@ def doctor(ctx: click.Context, fmt: str) -> None:
         sys.exit(1)
 
 
+# ---------------------------------------------------------------------------- tagging rules
+
+
+_RULES_OPTION = click.option(
+    "--rules",
+    "rules_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, path_type=Path),
+    help="Rules directory (default: rules in bridge.yaml / BRIDGE_RULES, else the shipped ones).",
+)
+
+
+def _rules_dir(ctx: click.Context, rules_dir: Path | None) -> Path:
+    return rules_dir or get_config(ctx, require_site=False).rules
+
+
+@main.group()
+def rules() -> None:
+    """Check, test and explain the rule files (tagging.yaml, its tests, vendors.yaml).
+
+    \b
+    Example:
+        bridge rules validate --rules ./rules
+        bridge rules test
+        bridge rules explain MKT-42
+    """
+
+
+@rules.command("validate")
+@_RULES_OPTION
+@click.option(
+    "--site/--no-site",
+    "site",
+    default=None,
+    help="Also check field, group, project, status and issue type names against Jira "
+    "(default: when a site is configured).",
+)
+@click.pass_context
+def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None) -> None:
+    """Load the rule files with the loader sync uses; with a site, check the names they use.
+
+    A broken file prints its file:line and the fix and exits 2. Names the site lacks print one
+    line each (file:line where known, with close matches) and exit 1.
+
+    \b
+    Example:
+        bridge rules validate --rules ./rules --no-site
+        BRIDGE_JIRA_URL=https://acme.atlassian.net bridge rules validate --site
+    """
+    from .rules_testing import load_cases, test_files, validate_names
+    from .site import open_site
+    from .tagging import Tagger
+
+    config = get_config(ctx, require_site=False)
+    folder = _rules_dir(ctx, rules_dir)
+    tagger = Tagger.load(folder)
+    cases = load_cases(test_files(folder))
+    click.echo(
+        f"ok: {folder}: {len(tagger.rules.rules)} rules in {len(tagger.rules.files)} file(s), "
+        f"{len(tagger.rules.vendors or ())} vendors, {len(cases)} test cases "
+        f"(version {tagger.version[:12]})"
+    )
+    if not (site if site is not None else config.jira_url is not None):
+        return
+    with open_site(config) as s:
+        problems = validate_names(tagger, s.jira)
+    for problem in problems:
+        click.echo(problem.text())
+    if problems:
+        sys.exit(1)
+    click.echo(f"ok: every name the rules use exists on {config.jira_url}")
+
+
+@rules.command("test")
+@_RULES_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def rules_test(ctx: click.Context, rules_dir: Path | None, fmt: str) -> None:
+    """Run the test cases shipped next to the rules (files with kind: tests).
+
+    Prints PASS or FAIL per case; a failure shows what differed and the result tree of the
+    rules that decided it. Exits 1 if any case fails.
+
+    \b
+    Example:
+        bridge rules test
+        bridge rules test --rules ./my-rules --format json
+    """
+    from .errors import ConfigError
+    from .rules_testing import load_cases, run_cases, test_files, tree_lines
+    from .tagging import Tagger
+
+    folder = _rules_dir(ctx, rules_dir)
+    tagger = Tagger.load(folder)
+    files = test_files(folder)
+    if not files:
+        raise ConfigError(
+            f"no test cases in {folder}",
+            hint="add a YAML file with kind: tests next to the rules (see the shipped "
+            "rules/tagging_tests.yaml)",
+        )
+    outcomes = run_cases(tagger, load_cases(files))
+    failed = [o for o in outcomes if not o.passed]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "passed": len(outcomes) - len(failed),
+                    "failed": len(failed),
+                    "cases": [o.to_json() for o in outcomes],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for o in outcomes:
+            click.echo(f"{'PASS' if o.passed else 'FAIL'} {o.name}")
+            if o.passed:
+                continue
+            click.echo(f"  at {o.loaded.path}:{o.loaded.line}")
+            for mismatch in o.mismatches:
+                click.echo(f"  {mismatch}")
+            # The trees of the rules behind what differed: who asked, what is asked, or both.
+            questions = set()
+            for m in o.mismatches:
+                if m.startswith(("marketing_originated", "tag")):
+                    questions.add("marketing_originated")
+                if not m.startswith("marketing_originated"):
+                    questions.add("tech_request")
+            for line in tree_lines(o.result, sorted(questions)):
+                click.echo(f"    {line}")
+        click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
+@rules.command("explain")
+@click.argument("key")
+@_RULES_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def rules_explain(ctx: click.Context, key: str, rules_dir: Path | None, fmt: str) -> None:
+    """Read issue KEY from the site and print why it is (not) tagged: every rule's result tree.
+
+    Reads the fields the rules need and the groups of the reporter, creator and requester
+    from Jira (nothing is written). --format json gives the verdict and the tree.
+
+    \b
+    Example:
+        bridge rules explain MKT-42
+        bridge rules explain IT-17 --format json | jq '.result.rules[] | select(.outcome=="true")'
+    """
+    from .classify import UserGroupsDirectory, fetch_for_rules
+    from .rules_testing import tree_lines, verdict_lines
+    from .site import open_site
+    from .tagging import SYSTEM_FIELDS, Tagger
+
+    config = get_config(ctx)
+    tagger = Tagger.load(_rules_dir(ctx, rules_dir))
+    with open_site(config) as site:
+        fetched = fetch_for_rules(site.jira, key, SYSTEM_FIELDS, tagger.custom_fields())
+        directory = UserGroupsDirectory(site.jira)
+        result = tagger.explain(fetched.issue, directory)
+        verdict = tagger.classify(fetched.issue, directory)
+        # The tree is built lazily from the context: render it while the site is open.
+        if fmt == "json":
+            out = {"verdict": verdict.to_json(), "result": result.to_dict()}
+            if fetched.absent_fields:
+                out["absent_fields"] = fetched.absent_fields
+            click.echo(json.dumps(out, indent=2, default=str))
+            return
+        click.echo(f"{fetched.issue.key}  {fetched.issue.summary or ''}")
+        for line in verdict_lines(verdict)[1:]:
+            click.echo(line)
+        for name in fetched.absent_fields:
+            click.echo(f"  note: field {name!r} is not on this site; read as empty")
+        click.echo("")
+        for line in tree_lines(result):
+            click.echo(line)
+
+
+@main.command()
+@click.argument("source", default="-", metavar="[FILE|-]")
+@click.option(
+    "--directory",
+    "directory_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML: group -> account ids or e-mails. Works offline: Jira is not contacted.",
+)
+@_RULES_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True
+)
+@click.pass_context
+def classify(
+    ctx: click.Context,
+    source: str,
+    directory_path: Path | None,
+    rules_dir: Path | None,
+    fmt: str,
+) -> None:
+    """Classify Jira issue JSON (one issue, a list, or a search page) from FILE or stdin.
+
+    Prints one JSON object per issue per line: key, marketing_originated, tech_request,
+    category, tag, reasons. Group membership comes from --directory, else from the configured
+    site (one call per group the rules name); so do custom field names the JSON's own "names"
+    map (expand=names) lacks. Never writes to Jira. Malformed JSON exits 2.
+
+    \b
+    Example:
+        bridge classify issues.json --directory groups.yaml
+        curl -s -u "$EMAIL:$TOKEN" "$BRIDGE_JIRA_URL/rest/api/3/issue/MKT-1?expand=names" \\
+          | bridge classify - --format text
+    """
+    from .classify import (
+        complete_fields,
+        issue_from_json,
+        load_directory,
+        parse_issue_json,
+        site_directory,
+        users_of,
+    )
+    from .errors import InputError
+    from .rules_testing import verdict_lines
+    from .tagging import Tagger
+
+    config = get_config(ctx, require_site=False)
+    tagger = Tagger.load(_rules_dir(ctx, rules_dir))
+    if source == "-":
+        text, name = click.get_text_stream("stdin").read(), "<stdin>"
+    else:
+        try:
+            text, name = Path(source).read_text(encoding="utf-8"), source
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise InputError(f"{source}: cannot read: {reason}") from None
+    batch = parse_issue_json(text, name)
+    names = dict(batch.names)
+    if directory_path is not None:
+        directory = load_directory(directory_path)
+    else:
+        from .errors import ConfigError
+        from .site import open_site
+
+        if config.jira_url is None:
+            raise ConfigError(
+                "classify needs group memberships: from --directory FILE, or from a site",
+                hint="give --directory groups.yaml (group: [account ids or e-mails]), or set "
+                "BRIDGE_JIRA_URL and credentials",
+            )
+        with open_site(config) as site:
+            raw_ids = {f for raw in batch.issues for f in raw.get("fields") or {}}
+            if any(f.startswith("customfield_") and f not in names for f in raw_ids):
+                names.update({f.id: f.name for f in site.jira.fields()})
+            found = site_directory(site.jira, tagger.groups())
+        directory = found.directory
+        if found.missing:
+            click.echo(
+                f"warning: {len(found.missing)} group(s) the rules name are not on the site, so "
+                f"nobody is in them: {', '.join(found.missing)}",
+                err=True,
+            )
+    wanted = tagger.custom_fields()
+    issues = [complete_fields(issue_from_json(raw, names), wanted) for raw in batch.issues]
+    directory.learn(user for issue in issues for user in users_of(issue))
+    for issue in issues:
+        verdict = tagger.classify(issue, directory)
+        if fmt == "json":
+            click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+        else:
+            for line in verdict_lines(verdict)[:2]:
+                click.echo(line)
+            for reason in verdict.reasons:
+                click.echo(f"  - {reason}")
+
+
 @main.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -256,3 +537,90 @@ def demo(fmt: str, keep: bool) -> None:
     result = run_demo(say=say, keep=hold if keep else None)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
+
+
+def _project_keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    keys = tuple(v.strip().upper() for v in value)
+    for key in keys:
+        if not key[:1].isalpha() or not key.replace("_", "").isalnum():
+            raise click.BadParameter(f"{key!r} is not a Jira project key (e.g. MKT)")
+    return keys
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Read every issue of the scope, not only recent ones.")
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    metavar="KEY",
+    callback=_project_keys,
+    help="Only this project (repeatable); default: the marketing and IT projects.",
+)
+@click.option("--jql", metavar="JQL", help="Only issues that also match this JQL.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing, not even locally.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    metavar="MIN",
+    help="Also re-read issues updated this many minutes before the last run's newest one "
+    "(default: sync.overlap_minutes, 5).",
+)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    full: bool,
+    projects: tuple[str, ...],
+    jql: str | None,
+    dry_run: bool,
+    fmt: str,
+    overlap: float | None,
+) -> None:
+    """Tag marketing technology requests in Jira: add the label, store the verdict in the
+    issue property `bridge`, and comment once on first tagging saying why.
+
+    Reads the issues updated since the last successful run (minus an overlap), or all of them
+    with --full. An unchanged second run writes nothing. Only one sync runs at a time: a
+    second one says who holds the lease and exits 0. Exits 3 when Jira fails after retries or
+    refuses some writes (the next run picks them up again).
+
+    \b
+    Example:
+        bridge sync --dry-run
+        bridge sync --project MKT --format json
+    """
+    from datetime import timedelta
+
+    from .errors import AtlassianError
+    from .progress import BarProgress
+    from .site import open_site
+    from .sync import SyncOptions, sync_from_config
+
+    config = get_config(ctx)
+    minutes = config.sync.overlap_minutes if overlap is None else overlap
+    options = SyncOptions(
+        full=full,
+        projects=projects,
+        jql=jql,
+        dry_run=dry_run,
+        overlap=timedelta(minutes=minutes),
+    )
+    progress = BarProgress() if fmt == "text" and sys.stdout.isatty() else None
+    with open_site(config) as site:
+        report = sync_from_config(config, site, options, progress=progress)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.failures:
+        first = report.failures[0]
+        raise AtlassianError(
+            f"{len(report.failures)} of {len(report.outcomes)} writes were not made "
+            f"(first: {first.action.kind} on {first.action.key}: {first.result}); "
+            "the watermark was not advanced",
+            hint="the next sync retries them",
+        )

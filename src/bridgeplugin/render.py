@@ -101,7 +101,7 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as exc:
             where = f"{getattr(exc, 'filename', None) or name}"
-            line = getattr(exc, "lineno", None)
+            line = getattr(exc, "lineno", None) or _template_line(exc, name)
             raise ConfigError(
                 f"{where}{f':{line}' if line else ''}: {exc.message or exc}",
                 hint="the variables a template may use are listed at its top",
@@ -112,6 +112,18 @@ class Renderer:
             if line.strip() or (lines and lines[-1].strip()):
                 lines.append(line.rstrip())
         return "\n".join(lines)
+
+
+def _template_line(exc: BaseException, name: str) -> int | None:
+    """The template line a render error came from: Jinja2 puts the template's own frames,
+    with template line numbers, into the traceback."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def marker_of(body: str) -> Marker | None:

@@ -1,0 +1,405 @@
+"""``bridge sync``: load -> evaluate -> plan -> apply, once, under the sync lease.
+
+* **load** the issues of the scope (``project in (MKT, IT)``, narrowed by ``--project`` /
+  ``--jql``): incrementally by default, i.e. those updated since the stored watermark minus an
+  overlap, every one with ``--full``; the fields the tagging rules read plus ``labels`` and
+  ``updated``, and the ``bridge`` property. Group memberships come from one ``group_members``
+  call per group the rules name. Where the plan needs more (who added a label, whether a plugin
+  comment is already there), one bulk read per 1,000 or 100 issues, for those issues only.
+* **evaluate** each issue with the ``Tagger`` (pure).
+* **plan** with ``plan.plan_tagging`` (pure, compare before write).
+* **apply** with ``apply.apply_plan`` (bulk calls, journal), unless ``--dry-run``.
+
+The watermark is the largest ``updated`` the load saw (the server's clock, so this machine's
+clock cannot skew it); it is stored only after a fully successful apply. Jira reads dates in a
+JQL query in the searcher's time zone, so the lower bound is written in the zone ``/myself``
+reports, floored to the minute (JQL's precision), which only widens the window. Issues this run
+writes get a newer ``updated`` and are read once more by the next run: they plan nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .apply import Outcome, apply_plan
+from .config import Config
+from .errors import FieldNameError, NotFound
+from .jira_gateway import JiraApi
+from .model import ChangelogEntry, Issue
+from .plan import Facts, Plan, needs, plan_tagging, tagging_record
+from .render import Renderer, last_marker
+from .rules import StaticDirectory
+from .state import Lease, Store, open_store
+from .tagging import SYSTEM_FIELDS, Tagger, TagVerdict
+
+__all__ = [
+    "LEASE_NAME",
+    "Progress",
+    "SyncOptions",
+    "SyncReport",
+    "build_jql",
+    "jql_time",
+    "last_added_by",
+    "run_sync",
+    "sync_from_config",
+]
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "sync"
+PROPERTIES = ("bridge",)
+# Renew the lease at most this often (each renewal is a synced write to the state file).
+_RENEW_EVERY = 30.0
+
+
+class Progress(Protocol):
+    """What a long run reports as it goes (the CLI draws a bar; tests and JSON don't)."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def done(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    full: bool = False
+    projects: tuple[str, ...] = ()  # narrow the scope to these projects
+    jql: str | None = None  # ... and to issues matching this
+    dry_run: bool = False
+    overlap: timedelta = timedelta(minutes=5)
+
+
+@dataclass
+class SyncReport:
+    """What one run did; ``to_json`` is the ``bridge sync --format json`` document."""
+
+    mode: Literal["full", "incremental"]
+    jql: str
+    dry_run: bool = False
+    since: datetime | None = None  # the lower bound of an incremental load
+    issues_seen: int = 0
+    plan: Plan = field(default_factory=Plan)
+    outcomes: list[Outcome] = field(default_factory=list)
+    reads: int = 0
+    writes: int = 0
+    watermark: datetime | None = None  # stored by this run (None: unchanged)
+    lease_holder: Lease | None = None  # another run held the lease: nothing was done
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def actions(self) -> list[dict[str, str]]:
+        if self.dry_run:
+            return [{**a.to_json(), "result": "planned"} for a in self.plan.actions]
+        return [o.to_json() for o in self.outcomes]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "issues_seen": self.issues_seen,
+            "actions": self.actions(),
+            "writes": self.writes,
+            "reads": self.reads,
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "jql": self.jql,
+            "tagged": len(self.plan.tagged),
+            "untagged": len(self.plan.untagged),
+            "undecided": len(self.plan.held),
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+        }
+        if self.lease_holder is not None:
+            out["skipped"] = self.lease_message()
+        return out
+
+    def lease_message(self) -> str:
+        lease = self.lease_holder
+        assert lease is not None
+        return f"another sync holds the lease until {lease.until} ({lease.holder}); nothing done"
+
+    def lines(self) -> list[str]:
+        """The text report: a header, one line per action, a summary."""
+        if self.lease_holder is not None:
+            return [self.lease_message()]
+        since = f" since {self.since:%Y-%m-%d %H:%M %Z}" if self.since else ""
+        head = f"{self.mode} sync{since}: {self.issues_seen} issues read"
+        lines = [head + (" (dry run: nothing written)" if self.dry_run else "")]
+        rows = self.actions()
+        for row in rows:
+            lines.append(
+                f"  {row['kind']:<13} {row['key']:<10} {row['detail']}"
+                + ("" if row["result"] in ("ok", "planned") else f"  [{row['result']}]")
+            )
+        failed = len(self.failures)
+        lines.append(
+            f"{len(self.plan.tagged)} tagged, {len(self.plan.untagged)} untagged, "
+            f"{len(self.plan.held)} undecided (left as they are); {len(rows)} actions"
+            + (f", {failed} failed" if failed else "")
+            + f"; {self.reads} reads, {self.writes} writes"
+        )
+        return lines
+
+
+# ---------------------------------------------------------------------------------- run
+
+
+def sync_from_config(
+    config: Config, site: Any, options: SyncOptions, *, progress: Progress | None = None
+) -> SyncReport:
+    """``bridge sync`` for a loaded config and an open ``Site``."""
+    tagger = Tagger.load(config.rules)
+    store = open_store(config.state)
+    try:
+        return run_sync(
+            site.jira,
+            tagger,
+            store=store,
+            site_url=str(config.jira_url),
+            projects=_default_projects(config),
+            label=config.tagging.label,
+            renderer=Renderer(config.templates),
+            options=options,
+            lease_seconds=config.sync.lease_seconds,
+            progress=progress,
+        )
+    finally:
+        store.close()
+
+
+def run_sync(
+    jira: JiraApi,
+    tagger: Tagger,
+    *,
+    store: Store,
+    site_url: str,
+    projects: Sequence[str],
+    label: str,
+    renderer: Renderer,
+    options: SyncOptions,
+    lease_seconds: float = 600.0,
+    progress: Progress | None = None,
+    holder: str | None = None,
+) -> SyncReport:
+    """One sync run. API errors propagate (after the lease is released, with the watermark
+    unchanged); per-issue failures are in the report and also leave the watermark alone."""
+    start_reads, start_writes = jira.calls.reads, jira.calls.writes
+    scope = scope_jql(options.projects or tuple(projects), options.jql)
+    scope_key = f"{site_url.rstrip('/')} {scope}"
+    previous = None if options.full else store.watermark(scope_key)
+    report = SyncReport(mode="incremental" if previous else "full", jql=scope)
+    report.dry_run = options.dry_run
+
+    lease: Lease | None = None
+    if not options.dry_run:
+        owner = uuid.uuid4().hex
+        who = holder or f"pid {os.getpid()} on {socket.gethostname()}"
+        lease = store.acquire_lease(LEASE_NAME, owner, who, lease_seconds)
+        if not lease.held_by(owner):
+            report.lease_holder = lease
+            return report
+    try:
+        me = jira.myself()
+        zone = _zone(me.time_zone)
+        if previous is not None:
+            report.since = (previous - options.overlap).astimezone(zone)
+        report.jql = build_jql(scope, report.since, zone)
+        issues = _load_issues(jira, tagger, report.jql, progress)
+        report.issues_seen = len(issues)
+        directory = load_directory(jira, sorted(tagger.groups()))
+        verdicts = {i.key: tagger.classify(i, directory) for i in issues}
+        facts = load_facts(jira, issues, verdicts, label, me.account_id)
+        report.plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
+        if options.dry_run:
+            return report
+
+        assert lease is not None
+        renewed = [lease, time.monotonic()]
+
+        def checkpoint() -> None:
+            if time.monotonic() - renewed[1] >= min(_RENEW_EVERY, lease_seconds / 3):
+                renewed[0] = store.renew_lease(renewed[0], lease_seconds)
+                renewed[1] = time.monotonic()
+
+        if progress is not None and report.plan.actions:
+            progress.phase("writing", len(report.plan.actions))
+        report.outcomes = apply_plan(
+            report.plan,
+            jira,
+            store=store,
+            run=lease.owner,
+            checkpoint=checkpoint,
+            progress=progress.advance if progress is not None else None,
+        )
+        if progress is not None:
+            progress.done()
+        newest = max((i.updated for i in issues if i.updated is not None), default=None)
+        if not report.failures and newest is not None and (previous is None or newest > previous):
+            store.set_watermark(scope_key, newest)
+            report.watermark = newest
+        return report
+    finally:
+        report.reads = jira.calls.reads - start_reads
+        report.writes = jira.calls.writes - start_writes
+        if lease is not None:
+            store.release_lease(lease)
+
+
+# ---------------------------------------------------------------------------------- load
+
+
+def scope_jql(projects: Sequence[str], jql: str | None) -> str:
+    parts = []
+    if projects:
+        parts.append(f"project in ({', '.join(dict.fromkeys(projects))})")
+    if jql and jql.strip():
+        parts.append(f"({jql.strip()})")
+    return " AND ".join(parts)
+
+
+def build_jql(scope: str, since: datetime | None, zone: ZoneInfo) -> str:
+    """The search of one run: the scope, updated since ``since`` (if any), in key order."""
+    clauses = [scope] if scope else []
+    if since is not None:
+        clauses.append(f'updated >= "{jql_time(since, zone)}"')
+    return " AND ".join(clauses) + " ORDER BY key ASC"
+
+
+def jql_time(when: datetime, zone: ZoneInfo) -> str:
+    """``when`` as JQL reads it for a searcher in ``zone``: local time, floored to the minute."""
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r in the Jira profile: writing JQL dates in UTC", name)
+        return ZoneInfo("UTC")
+
+
+def _load_issues(jira: JiraApi, tagger: Tagger, jql: str, progress: Progress | None) -> list[Issue]:
+    custom = _site_fields(jira, sorted(tagger.custom_fields()))
+    fields = list(dict.fromkeys([*SYSTEM_FIELDS, *custom, "updated"]))
+    if progress is not None:
+        progress.phase("reading issues", None)
+    issues: list[Issue] = []
+    for issue in jira.search(jql, fields=fields, properties=PROPERTIES):
+        issues.append(issue)
+        if progress is not None:
+            progress.advance()
+    if progress is not None:
+        progress.done()
+    return issues
+
+
+def _site_fields(jira: JiraApi, names: Sequence[str]) -> list[str]:
+    """The custom fields the rules read that this site has. Shipped rules name fields some
+    sites lack (Jira Service Management's "Request Type"): a predicate on such a field cannot
+    decide, and the verdict says so, instead of the whole sync failing. An ambiguous name is
+    still an error (which field was meant?)."""
+    found: list[str] = []
+    missing: list[str] = []
+    for name in names:
+        try:
+            jira.resolve_field(name)
+        except FieldNameError as exc:
+            if exc.ambiguous:
+                raise
+            missing.append(name)
+        else:
+            found.append(name)
+    if missing:
+        log.warning(
+            "the site has no field %s that the tagging rules read: rules using it cannot decide",
+            ", ".join(repr(m) for m in missing),
+        )
+    return found
+
+
+def load_directory(jira: JiraApi, groups: Sequence[str]) -> StaticDirectory:
+    """Memberships of the groups the rules name: one call per group, not one per person.
+
+    A group the site lacks has no members here (``bridge doctor`` and ``bridge rules
+    validate`` report such names); shipped rules name groups not every site has.
+    """
+    members: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for group in groups:
+        try:
+            users = jira.group_members(group)
+        except NotFound:
+            missing.append(group)
+            continue
+        for user in users:
+            members.setdefault(user.account_id, []).append(group)
+    if missing:
+        log.warning(
+            "the site has no group %s that the tagging rules name: counted as empty",
+            ", ".join(repr(g) for g in missing),
+        )
+    return StaticDirectory(members)
+
+
+def load_facts(
+    jira: JiraApi,
+    issues: Sequence[Issue],
+    verdicts: Mapping[str, TagVerdict],
+    label: str,
+    me: str,
+) -> dict[str, Facts]:
+    """Look up, in bulk, what the plan needs for a few issues: who added the label (one
+    changelog read per 1,000 issues), whether a plugin comment is there (one read per 100)."""
+    wanted = {i.key: needs(i, verdicts[i.key], label) for i in issues}
+    provenance = [i for i in issues if wanted[i.key].provenance]
+    commented = [i.key for i in issues if wanted[i.key].comments]
+    added_by_me: dict[str, bool] = {}
+    if provenance:
+        logs = jira.changelogs_bulk([i.key for i in provenance], ["labels"])
+        for issue in provenance:
+            record = tagging_record(issue) or {}
+            managed = label if verdicts[issue.key].tag else str(record.get("label") or label)
+            added_by_me[issue.key] = last_added_by(logs.get(issue.id, []), managed) == me
+    markers: dict[str, Any] = {}
+    if commented:
+        found = jira.comments_bulk(commented)
+        upper = {k.upper(): v for k, v in found.items()}
+        for key in commented:
+            markers[key] = last_marker(upper.get(key.upper(), [])) or "none"
+    return {
+        i.key: Facts(label_added_by_me=added_by_me.get(i.key), last_marker=markers.get(i.key))
+        for i in issues
+        if i.key in added_by_me or i.key in markers
+    }
+
+
+def last_added_by(entries: Sequence[ChangelogEntry], label: str) -> str | None:
+    """The account that most recently added ``label`` (None: set at creation, or never)."""
+    adder: str | None = None
+    for entry in sorted(entries, key=lambda e: (e.created, _number(e.id))):
+        for item in entry.items:
+            if (item.field_id or item.field) != "labels":
+                continue
+            before = set((item.from_string or "").split())
+            after = set((item.to_string or "").split())
+            if label in after and label not in before:
+                adder = entry.author.account_id if entry.author else None
+    return adder
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def _default_projects(config: Config) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((config.projects.marketing, config.projects.it)))
