@@ -267,14 +267,14 @@ def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None
         bridge rules validate --rules ./rules --no-site
         BRIDGE_JIRA_URL=https://acme.atlassian.net bridge rules validate --site
     """
-    from .rules_testing import load_cases, test_files, validate_names
+    from .rules_testing import case_files, load_cases, validate_names
     from .site import open_site
     from .tagging import Tagger
 
     config = get_config(ctx, require_site=False)
     folder = _rules_dir(ctx, rules_dir)
     tagger = Tagger.load(folder)
-    cases = load_cases(test_files(folder))
+    cases = load_cases(case_files(folder))
     click.echo(
         f"ok: {folder}: {len(tagger.rules.rules)} rules in {len(tagger.rules.files)} file(s), "
         f"{len(tagger.rules.vendors or ())} vendors, {len(cases)} test cases "
@@ -309,12 +309,12 @@ def rules_test(ctx: click.Context, rules_dir: Path | None, fmt: str) -> None:
         bridge rules test --rules ./my-rules --format json
     """
     from .errors import ConfigError
-    from .rules_testing import load_cases, run_cases, test_files, tree_lines
+    from .rules_testing import case_files, load_cases, run_cases, tree_lines
     from .tagging import Tagger
 
     folder = _rules_dir(ctx, rules_dir)
     tagger = Tagger.load(folder)
-    files = test_files(folder)
+    files = case_files(folder)
     if not files:
         raise ConfigError(
             f"no test cases in {folder}",

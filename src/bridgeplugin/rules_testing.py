@@ -52,11 +52,11 @@ __all__ = [
     "CaseIssue",
     "CaseOutcome",
     "Expect",
-    "TestCase",
+    "RuleCase",
+    "case_files",
     "case_issue",
     "load_cases",
     "run_cases",
-    "test_files",
 ]
 
 # Account ids of the people a case describes; the display names make reasons read naturally
@@ -104,24 +104,22 @@ class Expect(_Strict):
         ]
 
 
-class TestCase(_Strict):
-    __test__ = False  # not a pytest class, whatever its name says
-
+class RuleCase(_Strict):
     name: Name
     note: str | None = None
     issue: CaseIssue
     expect: Expect
 
 
-class TestsFileSpec(_Strict):
+class CaseFileSpec(_Strict):
     kind: Literal["tests"]
     description: str | None = None
-    cases: Annotated[list[TestCase], Field(min_length=1)]
+    cases: Annotated[list[RuleCase], Field(min_length=1)]
 
 
 @dataclass(frozen=True)
 class LoadedCase:
-    case: TestCase
+    case: RuleCase
     path: str
     line: int
 
@@ -169,7 +167,7 @@ def case_issue(
 _CASE_KEYS = frozenset(CaseIssue.model_fields)
 
 
-def test_files(rules_dir: str | Path) -> list[Path]:
+def case_files(rules_dir: str | Path) -> list[Path]:
     """The ``kind: tests`` files of a rules directory (and of its ``tests/`` folder)."""
     root = Path(rules_dir)
     if root.is_file():
@@ -192,7 +190,7 @@ def load_cases(paths: Iterable[str | Path]) -> list[LoadedCase]:
     first: dict[str, LoadedCase] = {}
     for path in paths:
         doc = read_document(path)
-        spec: TestsFileSpec = doc.validate(TestsFileSpec, doc.data)
+        spec: CaseFileSpec = doc.validate(CaseFileSpec, doc.data)
         for i, case in enumerate(spec.cases):
             loaded = LoadedCase(case, doc.path, doc.line(("cases", i)))
             if case.name in first:

@@ -1,0 +1,142 @@
+"""Issue evaluations per second on one core with the shipped tagging rules.
+
+The mix is realistic: the 366 hand-written requests of the labelled corpus plus generated ones
+from the sandbox's scaled seed (marketing requests, marketing work and IT work in the demo
+company's words), each with its people's groups. Two figures:
+
+- decisions/s: ``evaluate()`` per issue, i.e. both verdicts and the category, which is what a
+  bulk sync needs for every issue it reads (result trees are built lazily, only when read);
+- verdicts with reasons/s: ``Tagger.classify()``, which also renders the reason of every rule
+  that fired (what ``bridge classify`` prints and sync stores for tagged issues).
+
+    python benchmarks/rules_throughput.py                 # 200,000 evaluations
+    python benchmarks/rules_throughput.py -n 50000 --generated 5000
+    python benchmarks/rules_throughput.py --profile       # cProfile of the decision loop
+
+Target: >= 50,000 decisions per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import platform
+import pstats
+import sys
+import time
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bridgeplugin.model import Issue, User
+from bridgeplugin.rules import Directory, StaticDirectory, evaluate
+from bridgeplugin.rules_testing import case_issue
+from bridgeplugin.sandbox.generate import scaled_seed
+from bridgeplugin.tagging import Tagger
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
+TARGET = 50_000
+
+
+def corpus_issues(tagger: Tagger) -> list[tuple[Issue, Directory]]:
+    items = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    return [case_issue({**i, "key": i["id"]}, fields=tagger.fields) for i in items]
+
+
+def generated_issues(n: int, tagger: Tagger, seed: int = 7) -> list[tuple[Issue, Directory]]:
+    """``n`` issues of the sandbox's scaled seed, as the gateway would hand them over."""
+    site = scaled_seed(n, seed=seed)
+    users = {
+        u.email: User(account_id=u.account_id, display_name=u.display_name) for u in site.users
+    }
+    by_id = {u.account_id: u for u in users.values()}
+    groups: dict[str, list[str]] = {}
+    for group in site.groups:
+        for member in group.members:
+            user = users.get(member) or by_id.get(member)
+            if user is not None:
+                groups.setdefault(user.account_id, []).append(group.name)
+    directory = StaticDirectory(groups)
+    wanted = tagger.custom_fields()
+    out: list[tuple[Issue, Directory]] = []
+    for i, raw in enumerate(site.issues):
+        custom: dict[str, Any] = dict.fromkeys(wanted)
+        for name, value in raw.fields.items():
+            custom[name] = users.get(value, value) if isinstance(value, str) else value
+        reporter = users.get(raw.reporter or "")
+        issue = Issue(
+            id=str(i),
+            key=raw.key or f"GEN-{i}",
+            project=raw.project,
+            issue_type=raw.type,
+            summary=raw.summary,
+            description=raw.description,
+            reporter=reporter,
+            creator=users.get(raw.creator or "") or reporter,
+            labels=tuple(raw.labels),
+            components=tuple(raw.components),
+            custom=custom,
+        )
+        out.append((issue, directory))
+    return out
+
+
+def decisions_per_second(tagger: Tagger, mix: list[tuple[Issue, Directory]], n: int) -> float:
+    rules = tagger.rules
+    work = list(islice(cycle(mix), n))
+    gc.collect()
+    start = time.perf_counter()
+    for issue, directory in work:
+        evaluate(rules, rules.context(issue, directory))
+    return n / (time.perf_counter() - start)
+
+
+def verdicts_per_second(tagger: Tagger, mix: list[tuple[Issue, Directory]], n: int) -> float:
+    work = list(islice(cycle(mix), n))
+    gc.collect()
+    start = time.perf_counter()
+    for issue, directory in work:
+        tagger.classify(issue, directory)
+    return n / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=200_000, help="evaluations to time")
+    parser.add_argument("--generated", type=int, default=10_000, help="generated issues in the mix")
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the decisions")
+    args = parser.parse_args(argv)
+
+    tagger = Tagger.load(args.rules)
+    mix = corpus_issues(tagger) + generated_issues(args.generated, tagger)
+    # Warm up: first-time costs (regex caches, lazy imports) are not per-issue costs.
+    decisions_per_second(tagger, mix, min(len(mix), 5_000))
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        decisions_per_second(tagger, mix, min(args.n, 50_000))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        return 0
+    decisions = decisions_per_second(tagger, mix, args.n)
+    verdicts = verdicts_per_second(tagger, mix, max(args.n // 10, 1_000))
+    print(
+        f"rules {tagger.version[:12]}: {len(tagger.rules.rules)} rules, "
+        f"{len(tagger.rules.vendors or ())} vendors; mix of {len(mix)} issues "
+        f"(366 corpus + {args.generated} generated); Python {platform.python_version()}, one core"
+    )
+    verdict = "meets" if decisions >= TARGET else "BELOW"
+    print(
+        f"decisions:              {decisions:10,.0f} issues/s  ({verdict} the {TARGET:,}/s target)"
+    )
+    print(f"verdicts with reasons:  {verdicts:10,.0f} issues/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
