@@ -277,3 +277,23 @@ def test_a_bulk_edit_that_keeps_failing_raises_after_the_retries(
     rsps.post(BULK, status=503, json={"errorMessages": ["down"]})
     with pytest.raises(ServerError):
         gateway.bulk_edit_labels(["MKT-1"], add=["x"])
+
+
+def test_data_center_has_no_bulk_endpoints_and_writes_per_issue(
+    rsps: responses.RequestsMock, policy
+) -> None:
+    from pydantic import SecretStr
+
+    dc = "https://jira.example.com"
+    gw = JiraGateway(dc, pat=SecretStr("pat"), policy=policy, deployment="Server")
+    rsps.put(f"{dc}/rest/api/2/issue/DC-1", status=204)
+    rsps.put(f"{dc}/rest/api/2/issue/DC-1/properties/bridge", status=200)
+    rsps.get(
+        f"{dc}/rest/api/2/issue/DC-1/comment",
+        json={"comments": [{"id": "1", "body": "hi"}], "startAt": 0, "total": 1},
+    )
+
+    assert gw.bulk_edit_labels(["DC-1"], add=["x"]).per_issue
+    assert gw.set_properties_bulk({"DC-1": {"bridge": {"a": 1}}}).ok == ("DC-1",)
+    assert [c.body for c in gw.comments_bulk(["DC-1"])["DC-1"]] == ["hi"]
+    assert not any("/bulk" in c.request.url or "multi" in c.request.url for c in rsps.calls)
