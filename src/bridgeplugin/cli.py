@@ -452,7 +452,8 @@ def classify(
     config = get_config(ctx, require_site=False)
     tagger = Tagger.load(_rules_dir(ctx, rules_dir))
     if source == "-":
-        text, name = click.get_text_stream("stdin").read(), "<stdin>"
+        with click.open_file("-", encoding="utf-8") as stdin:
+            text, name = stdin.read(), "<stdin>"
     else:
         try:
             text, name = Path(source).read_text(encoding="utf-8"), source
