@@ -214,7 +214,9 @@ def run_sync(
         report.jql = build_jql(scope, report.since, zone)
         issues = _load_issues(jira, tagger, report.jql, progress)
         report.issues_seen = len(issues)
-        directory = load_directory(jira, sorted(tagger.groups()))
+        # Nothing changed since the last run: no need to ask for a single group.
+        groups = sorted(tagger.groups()) if issues else []
+        directory = load_directory(jira, groups)
         verdicts = {i.key: tagger.classify(i, directory) for i in issues}
         facts = load_facts(jira, issues, verdicts, label, me.account_id)
         report.plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)

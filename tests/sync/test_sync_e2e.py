@@ -297,3 +297,12 @@ def test_projects_and_jql_narrow_the_scope_and_keep_their_own_watermark(site: Sy
     with site.store() as store:
         assert store.watermark(f"{site.url} project in (MKT, IT)") is None
         assert store.watermark(f"{site.url} project in (MKT) AND (labels = tracking)")
+
+
+def test_a_run_that_finds_nothing_reads_no_groups(site: SyncSite) -> None:
+    run = site.sync("--jql", "labels = no-such-label", "--format", "json")
+
+    assert run.code == 0, run.err
+    assert run.json()["issues_seen"] == 0
+    assert "/rest/api/{ver}/group/member" not in {c.route for c in site.calls()}
+    assert site.writes() == {} and run.json()["reads"] == len(site.calls())
