@@ -147,13 +147,15 @@ def apply_plan(
     checkpoint: Callable[[], None] | None = None,
     progress: Callable[[int], None] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    outcomes: list[Outcome] | None = None,
 ) -> list[Outcome]:
     """Run every action of ``plan``; journal each outcome in ``store``.
 
     ``checkpoint`` runs before every call that writes (sync renews its lease there and stops
-    if it was lost); ``progress(n)`` reports actions done.
+    if it was lost); ``progress(n)`` reports actions done. Outcomes are appended to
+    ``outcomes`` as they happen, so a caller keeps them when an error stops the run.
     """
-    outcomes: list[Outcome] = []
+    outcomes = [] if outcomes is None else outcomes
     failed_keys: set[str] = set()
 
     def finish(batch: Sequence[Action], results: Sequence[str | None]) -> None:
@@ -187,7 +189,9 @@ def apply_plan(
             try:
                 results = executor.run(jira, batch)
             except AtlassianError as exc:
-                _journal(store, run, [Outcome(a, f"error: {exc.message}") for a in batch], now)
+                stopped = [Outcome(a, f"error: {exc.message}") for a in batch]
+                _journal(store, run, stopped, now)
+                outcomes.extend(stopped)
                 raise
             finish(batch, results)
     return outcomes

@@ -617,6 +617,8 @@ def sync(
     else:
         for line in report.lines():
             click.echo(line)
+    if report.error is not None:
+        raise report.error
     if report.failures:
         first = report.failures[0]
         raise AtlassianError(

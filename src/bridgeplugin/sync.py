@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .apply import Outcome, apply_plan
 from .config import Config
-from .errors import FieldNameError, NotFound
+from .errors import AtlassianError, FieldNameError, NotFound
 from .jira_gateway import JiraApi
 from .model import ChangelogEntry, Issue
 from .plan import Facts, Plan, needs, plan_tagging, tagging_record
@@ -93,6 +93,7 @@ class SyncReport:
     writes: int = 0
     watermark: datetime | None = None  # stored by this run (None: unchanged)
     lease_holder: Lease | None = None  # another run held the lease: nothing was done
+    error: AtlassianError | None = None  # Jira failed after retries: the run stopped there
 
     @property
     def failures(self) -> list[Outcome]:
@@ -119,6 +120,8 @@ class SyncReport:
         }
         if self.lease_holder is not None:
             out["skipped"] = self.lease_message()
+        if self.error is not None:
+            out["error"] = self.error.message
         return out
 
     def lease_message(self) -> str:
@@ -189,8 +192,9 @@ def run_sync(
     progress: Progress | None = None,
     holder: str | None = None,
 ) -> SyncReport:
-    """One sync run. API errors propagate (after the lease is released, with the watermark
-    unchanged); per-issue failures are in the report and also leave the watermark alone."""
+    """One sync run. An API error after retries stops it and comes back in ``report.error``;
+    per-issue failures are in ``report.failures``. Either way the watermark stays where it was
+    and the lease is released."""
     start_reads, start_writes = jira.calls.reads, jira.calls.writes
     scope = scope_jql(options.projects or tuple(projects), options.jql)
     scope_key = f"{site_url.rstrip('/')} {scope}"
@@ -233,13 +237,14 @@ def run_sync(
 
         if progress is not None and report.plan.actions:
             progress.phase("writing", len(report.plan.actions))
-        report.outcomes = apply_plan(
+        apply_plan(
             report.plan,
             jira,
             store=store,
             run=lease.owner,
             checkpoint=checkpoint,
             progress=progress.advance if progress is not None else None,
+            outcomes=report.outcomes,
         )
         if progress is not None:
             progress.done()
@@ -248,7 +253,13 @@ def run_sync(
             store.set_watermark(scope_key, newest)
             report.watermark = newest
         return report
+    except AtlassianError as exc:
+        # Reported with what was done until then; the caller turns it into exit code 3.
+        report.error = exc
+        return report
     finally:
+        if progress is not None:
+            progress.done()
         report.reads = jira.calls.reads - start_reads
         report.writes = jira.calls.writes - start_writes
         if lease is not None:

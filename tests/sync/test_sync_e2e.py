@@ -232,6 +232,8 @@ def test_an_api_error_mid_run_exits_3_keeps_the_watermark_and_the_next_run_finis
 
     assert failed.code == 3
     assert "503" in failed.err or "Service unavailable" in failed.err
+    report = failed.json()  # what was done until the error, for scripts
+    assert report["error"] and report["actions"][0]["kind"] == "remove_label"
     with site.store() as store:
         assert store.watermark(scope) == before
         assert [e.result[:6] for e in store.journal(key="MKT-1")][-1] == "error:"
