@@ -207,8 +207,8 @@ def needs(issue: Issue, verdict: TagVerdict, label: str) -> Needs:
     ours = was_tagged and bool(record.get("label_added_by_bridge"))
     if verdict.tag:
         return Needs(
-            # A label already there that our record does not claim: who put it there?
-            provenance=has_label and not ours,
+            # A label already there and no record of who put it there: the changelog knows.
+            provenance=has_label and not was_tagged,
             comments=not (was_tagged and record.get("commented")),
         )
     if verdict.undecided or not was_tagged:
@@ -294,8 +294,8 @@ def _tag(
     if label not in issue.labels:
         actions.append(AddLabel(issue.key, issue.id, label=label))
         ours = True
-    elif was_tagged and record and record.get("label_added_by_bridge"):
-        ours = True
+    elif was_tagged and record:
+        ours = bool(record.get("label_added_by_bridge"))  # decided when it was first tagged
     else:
         ours = _known(facts.label_added_by_me, "label_added_by_me", issue.key)
     if not (was_tagged and record and record.get("commented")):

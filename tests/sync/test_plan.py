@@ -99,6 +99,12 @@ def test_a_label_a_person_added_is_not_claimed() -> None:
     assert actions[-1].value["label_added_by_bridge"] is False
 
 
+def test_a_persons_label_once_recorded_needs_no_second_look() -> None:
+    i = issue((LABEL,), tagged_record(label_added_by_bridge=False))
+    assert needs(i, verdict(), LABEL) == Needs()
+    assert plan(i, verdict()) == []
+
+
 def test_a_crash_after_the_label_keeps_the_label_ours() -> None:
     # The label is there, no record yet: the changelog says the plugin added it.
     actions = plan(issue((LABEL,)), verdict(), Facts(label_added_by_me=True, last_marker="none"))
