@@ -252,3 +252,21 @@ def test_run_cases_flags_an_undecided_verdict(tmp_path: Path):
     )
     outcomes = run_cases(Tagger.load(tmp_path), load_cases([tmp_path / "t.yaml"]))
     assert outcomes[0].mismatches == ["a rule could not be decided (see the tree)"]
+
+
+def test_a_vetoed_request_says_why_in_one_short_line(tagger: Tagger):
+    """A false definition is cited by name, not by its whole vocabulary (result.decisive)."""
+    issue, directory = case_issue(
+        {
+            "project": "MKT",
+            "reporter_groups": ["marketing"],
+            "summary": "Update hero image on the homepage in the CMS",
+        }
+    )
+    verdict = tagger.classify(issue, directory)
+    veto = next(r for r in verdict.reasons if r.startswith("not-technology"))
+    assert veto == (
+        "not-technology (veto): summary mentions 'image', 'in the cms', 'hero image'; "
+        "clear_tech is false"
+    )
+    assert all(len(r) < 300 for r in verdict.reasons)

@@ -174,9 +174,13 @@ class Result:
         """The leaves that decided this outcome (what a one-line explanation should cite).
 
         For a true ``all`` that is every child; for a false ``all`` the false ones; for a true
-        ``any`` the true ones; for an error, the children that were errors.
+        ``any`` the true ones; for an error, the children that were errors. A false definition
+        (``ref``) is cited by its name ("clear_tech is false"): listing every way it could have
+        been true would bury the reason under the definition's whole vocabulary.
         """
         if not self.children:
+            return [self]
+        if self.predicate == "ref" and self.outcome is FALSE:
             return [self]
         if self.predicate == "not" or self.predicate == "ref":
             return self.children[0].decisive()
