@@ -316,6 +316,11 @@ def _amount(issue: Issue, source: CostSource, skipped: list[Skipped]) -> Decimal
     return value if value != 0 else None
 
 
+def _hours(hours: Decimal) -> str:
+    # normalize() alone prints ten hours as "1E+1"; format "f" keeps it plain.
+    return format(hours.normalize(), "f")
+
+
 def _worklog(
     book: BudgetBook,
     key: str,
@@ -326,7 +331,7 @@ def _worklog(
     skipped: list[Skipped],
 ) -> Charge | None:
     hours = Decimal(w.time_spent_seconds) / SECONDS_PER_HOUR
-    what = f"worklog {w.id} ({hours.normalize()} h on {w.started.date()})"
+    what = f"worklog {w.id} ({_hours(hours)} h on {w.started.date()})"
     if w.author is None:
         skipped.append(Skipped(key, what, "no author, so no team and no rate"))
         return None

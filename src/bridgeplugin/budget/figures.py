@@ -296,14 +296,14 @@ def sprint_windows(
         raise ValueError("as_of must be timezone-aware")
     tz = book.tz
     out = []
-    for s in sorted(
-        (s for s in sprints if s.start_date is not None),
-        key=lambda s: (_aware(s.start_date), s.id),  # type: ignore[arg-type]
-    ):
-        start = _aware(s.start_date)  # type: ignore[arg-type]
+    for s in sorted(sprints, key=_order):
+        if s.start_date is None:
+            continue  # never planned: nothing to place
+        start = _aware(s.start_date)
         end_raw = s.complete_date if s.state == "closed" and s.complete_date else s.end_date
         end = _aware(end_raw) if end_raw is not None else None
-        started = start <= as_of
+        # A future sprint has planned dates but has not started until someone starts it.
+        started = s.state != "future" and start <= as_of
         if started:
             finished = end is not None and end <= as_of
             cutoff = end if finished and end is not None else as_of
@@ -329,12 +329,20 @@ def sprint_windows(
     return tuple(out)
 
 
+def _order(s: Sprint) -> tuple[datetime, int]:
+    return (_aware(s.start_date) if s.start_date else datetime.max.replace(tzinfo=UTC), s.id)
+
+
+def _has_started(s: Sprint, as_of: datetime) -> bool:
+    return s.state != "future" and s.start_date is not None and _aware(s.start_date) <= as_of
+
+
 def pick_sprint(sprints: Sequence[Sprint], which: str | int | None, *, as_of: datetime) -> Sprint:
     """The sprint ``which`` names: None (the latest started), ``active``, ``closed-last``, an
     id, or a name (case-insensitive). InputError lists the choices when none matches."""
     dated = sorted(
-        (s for s in sprints if s.start_date is not None and _aware(s.start_date) <= as_of),
-        key=lambda s: (_aware(s.start_date), s.id),  # type: ignore[arg-type]
+        (s for s in sprints if _has_started(s, as_of)),
+        key=_order,
     )
     names = ", ".join(s.name for s in dated) or "none"
     found: Sprint | None = None
@@ -350,7 +358,7 @@ def pick_sprint(sprints: Sequence[Sprint], which: str | int | None, *, as_of: da
             if (text.isdigit() and s.id == int(text)) or s.name.casefold() == text.casefold():
                 found = s
                 break
-        if found is not None and (found.start_date is None or _aware(found.start_date) > as_of):
+        if found is not None and not _has_started(found, as_of):
             raise InputError(
                 f"sprint {found.name!r} has not started yet: it has no figures",
                 hint=f"started sprints: {names}",
@@ -856,6 +864,11 @@ def _total(
     def msum(values: Iterable[Money]) -> Decimal:
         return sum((fx.money(v, cur).amount for v in values), Decimal(0))
 
+    amount = sum((conv(x.line.amount, x.line) for x in ledgers), Decimal(0))
+    start = min(x.line.start for x in ledgers)
+    end = max(x.line.end for x in ledgers)
+    end_day = end + timedelta(days=1)
+
     @dataclass(frozen=True)
     class At:
         to_date: Decimal
@@ -863,10 +876,11 @@ def _total(
         planned: Decimal
         burn: Decimal | None
         eac: Decimal | None  # None when no line can forecast
+        exhaustion: date | None
         status: Status
 
     def at(j: int) -> At:
-        to_date = this = planned = eac = Decimal(0)
+        to_date = this = planned = eac = daily = Decimal(0)
         burn: Decimal | None = None
         for ledger, snaps, cores in rows:
             line, snap, core = ledger.line, snaps[j], cores[j]
@@ -877,31 +891,23 @@ def _total(
                 burn = (burn or Decimal(0)) + conv(core.burn, line)
             # A line that cannot forecast yet adds what it has spent (documented above).
             eac += conv(core.eac if core.eac is not None else snap.to_date, line)
+            if snap.can_forecast:
+                # The joint daily pace: each line's burn spend over its burn days.
+                daily += conv(snap.burn_spend, line) / snap.burn_days
         forecasting = any(snaps[j].can_forecast for _, snaps, _ in rows)
         worst = max((cores[j].status for _, _, cores in rows), key=lambda s: s.rank)
-        return At(to_date, this, planned, burn, eac if forecasting else None, worst)
+        remaining = amount - to_date
+        exhaustion = None
+        if remaining > 0 and daily > 0:
+            ref = max(windows[j].report_day, start)
+            exhaustion = _add_days(ref, _floor(remaining / daily))
+        return At(to_date, this, planned, burn, eac if forecasting else None, exhaustion, worst)
 
-    amount = sum((conv(x.line.amount, x.line) for x in ledgers), Decimal(0))
-    start = min(x.line.start for x in ledgers)
-    end = max(x.line.end for x in ledgers)
-    end_day = end + timedelta(days=1)
     k = len(windows) - 1
     now = at(k)
     remaining = amount - now.to_date
-    # The joint daily pace: each line's burn spend over its burn days, converted and summed.
-    daily = sum(
-        (
-            conv(snaps[k].burn_spend, x.line) / snaps[k].burn_days
-            for x, snaps, _ in rows
-            if snaps[k].can_forecast
-        ),
-        Decimal(0),
-    )
     r = windows[k].report_day
     ref = max(r, start)
-    exhaustion = None
-    if remaining > 0 and daily > 0:
-        exhaustion = _add_days(ref, _floor(remaining / daily))
     reasons = tuple(
         f"{x.name} is {x.status.label}: {'; '.join(x.reasons)}"
         for x in lines
@@ -930,7 +936,11 @@ def _total(
                 if now.eac is not None and before.eac is not None
                 else None
             ),
-            forecast_exhaustion_days=None,
+            forecast_exhaustion_days=(
+                (now.exhaustion - before.exhaustion).days
+                if now.exhaustion is not None and before.exhaustion is not None
+                else None
+            ),
             status_before=before.status,
             status_after=now.status,
         )
@@ -1055,7 +1065,7 @@ def _total(
         burn_sprints=tuple(w.name for w in _burn_union(all_snaps, k)),
         remaining_days=max(0, (end_day - ref).days),
         remaining_sprints=max(sprints_left) if sprints_left else None,
-        forecast_exhaustion=exhaustion,
+        forecast_exhaustion=now.exhaustion,
         exhausted=remaining <= 0,
         eac=money(now.eac) if now.eac is not None else None,
         variance_at_completion=money(amount - now.eac) if now.eac is not None else None,

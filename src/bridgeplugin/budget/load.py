@@ -35,7 +35,7 @@ from .book import (
     Team,
     Thresholds,
 )
-from .money import CURRENCIES, FxRates
+from .money import COMMON, CURRENCIES, FxRates
 from .schema import BudgetsFileSpec, CostSourceSpec, LineSpec
 
 __all__ = ["load_budgets", "parse_budgets", "read_budgets"]
@@ -103,7 +103,7 @@ class _Builder:
             raise self.fail(
                 at, f"unknown currency {value!r}", hint=f"write it in capitals: {value.upper()}"
             )
-        close = suggest(value.upper(), list(CURRENCIES))
+        close = suggest(value.upper(), COMMON) or suggest(value.upper(), list(CURRENCIES))
         raise self.fail(
             at,
             f"unknown currency {value!r}",

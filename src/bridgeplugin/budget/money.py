@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = [
+    "COMMON",
     "CURRENCIES",
     "CurrencyMismatch",
     "FxRates",
@@ -56,6 +57,32 @@ CURRENCIES: Mapping[str, int] = {
     **dict.fromkeys(_codes("BHD IQD JOD KWD LYD OMR TND"), 3),
     **dict.fromkeys(_codes("CLF UYW"), 4),
 }
+
+
+# Currencies most budgets are written in: offered first when a code is misspelt, so "USX"
+# suggests USD rather than the equally close USN (a funds code).
+COMMON = (
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CHF",
+    "CAD",
+    "AUD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "INR",
+    "CNY",
+    "BRL",
+    "MXN",
+    "ZAR",
+    "SGD",
+    "HKD",
+    "NZD",
+)
 
 
 class CurrencyMismatch(ValueError):
