@@ -6,6 +6,7 @@ gateways and config as every other command. Only the site is local.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from .config import Config
 from .model import Issue, Sprint
 from .sandbox.server import RunningSandbox, start
 from .site import Site, open_site
+from .sync import SyncOptions, SyncReport, sync_from_config
 
 __all__ = ["DEMO_ACCOUNT", "DemoResult", "demo_config", "run_demo"]
 
@@ -49,6 +51,9 @@ class DemoResult:
     board: str | None = None
     sprints: list[Sprint] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    sync: dict[str, Any] = field(default_factory=dict)
+    tagged: list[dict[str, Any]] = field(default_factory=list)
+    second_sync_writes: int | None = None
     calls: int = 0
     writes: int = 0
     points: int = 0
@@ -64,6 +69,9 @@ class DemoResult:
             "board": self.board,
             "sprints": [{"id": s.id, "name": s.name, "state": s.state} for s in self.sprints],
             "pages": self.pages,
+            "sync": self.sync,
+            "tagged": self.tagged,
+            "second_sync_writes": self.second_sync_writes,
             "calls": self.calls,
             "writes": self.writes,
             "points": self.points,
@@ -137,6 +145,70 @@ def _read_site(site: Site, config: Config, result: DemoResult, say: Callable[[st
         )
 
 
+class _Notes(logging.Handler):
+    """Collects the sync's warnings (names the rules use that the site lacks) to show once."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: dict[str, None] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages[record.getMessage()] = None
+
+
+def _tag(site: Site, config: Config, result: DemoResult, say: Callable[[str], None]) -> None:
+    """Run a full sync, read the outcome back from Jira, then show that a rerun writes nothing."""
+    logger = logging.getLogger("bridgeplugin.sync")
+    notes = _Notes()
+    logger.addHandler(notes)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        _sync_twice(site, config, result, say)
+    finally:
+        logger.removeHandler(notes)
+        logger.propagate = propagate
+    for message in notes.messages:
+        say(f"note: {message}")
+    if notes.messages:
+        say("note: the shipped rules name the groups of a larger company; adapt rules/ to yours")
+
+
+def _sync_twice(site: Site, config: Config, result: DemoResult, say: Callable[[str], None]) -> None:
+    first: SyncReport = sync_from_config(config, site, SyncOptions(full=True))
+    if first.error is not None:
+        raise first.error
+    result.sync = first.to_json()
+    label = config.tagging.label
+    say(
+        f"Sync: {first.issues_seen} issues evaluated, {len(first.plan.tagged)} tagged as "
+        f"marketing technology requests ({len(first.plan.held)} undecided, left alone); "
+        f"{first.writes} writes"
+    )
+    tagged = site.jira.search(
+        f'labels = "{label}" ORDER BY key ASC', fields=["summary"], properties=["bridge"]
+    )
+    for issue in tagged:
+        record = (issue.properties.get("bridge") or {}).get("tagging") or {}
+        reasons = record.get("reasons") or []
+        row = {
+            "key": issue.key,
+            "summary": issue.summary,
+            "category": record.get("category"),
+            "reasons": reasons,
+        }
+        result.tagged.append(row)
+        say(f"  {issue.key:<7} {row['category']!s:<14} {issue.summary}")
+        for why in reasons[:2]:  # who asked, then what is asked
+            say(f"          why: {why}")
+    say(
+        f"  (label {label!r}; verdict and reasons in each issue's 'bridge' property; "
+        "one comment per issue saying why)"
+    )
+    second = sync_from_config(config, site, SyncOptions(full=True))
+    result.second_sync_writes = second.writes
+    say(f"Second sync: {second.writes} writes (nothing changed, nothing rewritten)")
+
+
 def _ledger_summary(sandbox: RunningSandbox, result: DemoResult) -> None:
     calls = sandbox.app.ledger.calls()
     result.calls = len(calls)
@@ -163,6 +235,7 @@ def run_demo(
             )
             with open_site(config) as site:
                 _read_site(site, config, result, say)
+                _tag(site, config, result, say)
             _ledger_summary(sandbox, result)
             say(
                 f"API calls: {result.calls} ({result.calls - result.writes} reads, "

@@ -102,10 +102,28 @@ class Tagger:
             marketing_originated=result.marketing_originated is Outcome.TRUE,
             tech_request=result.tech_request is Outcome.TRUE,
             category=result.category if result.tech_request is Outcome.TRUE else None,
-            reasons=tuple(result.reasons()),
+            reasons=_who_then_what(result),
             rules_version=result.version,
             undecided=Outcome.ERROR in (result.marketing_originated, result.tech_request),
         )
 
     def classify_all(self, issues: Iterable[Issue], directory: Directory) -> list[TagVerdict]:
         return [self.classify(issue, directory) for issue in issues]
+
+
+def _who_then_what(result: TaggingResult) -> tuple[str, ...]:
+    """The reasons, ordered so the first says who asked and the second what is asked.
+
+    Comments, the stored verdict and the demo quote the first one or two reasons; without
+    this, three marketing-origin rules that all matched would crowd out the technology one.
+    """
+    reasons = result.reasons()
+    firsts: list[int] = []
+    for wanted in ("marketing_originated", "tech_request"):
+        for index, rule in enumerate(r for r in result.rules if r.outcome is not Outcome.FALSE):
+            decided = rule.outcome is Outcome.TRUE and getattr(rule.rule.then, wanted)
+            if decided and index not in firsts:
+                firsts.append(index)
+                break
+    ordered = [reasons[i] for i in firsts if i < len(reasons)]
+    return tuple(ordered + [r for i, r in enumerate(reasons) if i not in firsts])
