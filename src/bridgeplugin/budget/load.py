@@ -17,10 +17,13 @@ half-loaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
 
 from ..errors import RuleFileError
 from ..rules.source import Document, Loc, read_document, read_text, suggest
@@ -45,17 +48,52 @@ KIND = "budgets"
 
 def load_budgets(path: str | Path) -> BudgetBook:
     """Load and check a budgets file; RuleFileError names file:line and the fix."""
-    return parse_budgets(read_document(path))
+    try:
+        doc = read_document(path)
+    except ValueError:
+        # PyYAML raises a bare ValueError (no line) for a date it recognises but cannot build,
+        # such as 2026-13-01; find the scalar to name its line.
+        raise _bad_scalar(Path(path).read_text(encoding="utf-8"), str(path)) from None
+    return parse_budgets(doc)
 
 
 def read_budgets(text: str, path: str = "<string>") -> BudgetBook:
     """Load budgets from YAML text (``path`` is only used in messages)."""
-    return parse_budgets(read_text(text, path))
+    try:
+        doc = read_text(text, path)
+    except ValueError:
+        raise _bad_scalar(text, path) from None
+    return parse_budgets(doc)
+
+
+def _bad_scalar(text: str, path: str) -> RuleFileError:
+    """The first scalar PyYAML cannot construct, as a RuleFileError with its line."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    constructor = yaml.SafeLoader("")
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop(0)
+        if isinstance(n, yaml.ScalarNode):
+            try:
+                constructor.construct_object(n, deep=True)
+            except ValueError as exc:
+                return RuleFileError(
+                    f"{n.value!r} is not a valid date: {exc}",
+                    path=path,
+                    line=n.start_mark.line + 1,
+                    hint="write a date as YYYY-MM-DD, e.g. 2026-09-01",
+                )
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(v for pair in n.value for v in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return RuleFileError("a value cannot be read", path=path)
 
 
 def parse_budgets(doc: Document) -> BudgetBook:
     """Check a composed document and build the book."""
     _check_kind(doc)
+    _check_names(doc)
     spec: BudgetsFileSpec = doc.validate(BudgetsFileSpec, doc.data)
     return _Builder(doc, spec).build()
 
@@ -72,6 +110,28 @@ def _check_kind(doc: Document) -> None:
             f"this is a {doc.data['kind']!r} file, not a budgets file",
             hint=f"{start}, or pass the budgets file instead",
         )
+
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_NAMED = ("departments", "teams", "subscriptions", "budgets")
+
+
+def _check_names(doc: Document) -> None:
+    # Keys of these sections are identifiers (pages, stored figures); checked here so the
+    # error points at the key itself rather than at the first line of its body.
+    for section in _NAMED:
+        block = doc.data.get(section)
+        if not isinstance(block, dict):
+            continue
+        for key in block:
+            if not isinstance(key, str) or not _NAME.match(key) or len(key) > 80:
+                raise doc.error(
+                    (section, key),
+                    f"{key!r} is not a valid name",
+                    hint="use lower-case letters, digits, '-' and '_', starting with a letter or "
+                    "digit (the readable name goes under name:)",
+                    key=True,
+                )
 
 
 class _Builder:
@@ -425,7 +485,11 @@ class _Builder:
         for x in lines:
             if not fx.can_convert(x.currency, target):
                 raise self._no_rate(
-                    ("budgets", x.key, "currency"), f"budget line {x.key!r}", x.currency, target
+                    ("budgets", x.key, "currency"),
+                    f"budget line {x.key!r}",
+                    x.currency,
+                    "the report",
+                    target,
                 )
         return target
 
@@ -442,15 +506,34 @@ class _Builder:
         # currencies they cannot add.
         for x in lines:
             for what, currency, at in self._sources(x, teams, costs, subscriptions):
-                if not fx.can_convert(currency, x.currency):
+                if fx.can_convert(currency, x.currency):
+                    continue
+                line_at: Loc = ("budgets", x.key)
+                line_no = self.doc.line(line_at, key=True)
+                if "currency" in self.doc.data["budgets"][x.key]:
+                    # The line chose its own currency: that is the odd one out.
+                    source_no = self.doc.line(at, key=True)
                     raise self._no_rate(
-                        ("budgets", x.key, "currency"),
-                        what,
+                        (*line_at, "currency"),
+                        f"{what[0]} ({what[1]}, line {source_no})",
                         currency,
+                        f"budget line {x.key!r}",
                         x.currency,
-                        source_at=at,
-                        line_key=x.key,
                     )
+                spot = (*at, "currency") if "currency" in self._data(at) else at
+                raise self._no_rate(
+                    spot,
+                    f"{what[0]} ({what[1]})",
+                    currency,
+                    f"budget line {x.key!r} (line {line_no})",
+                    x.currency,
+                )
+
+    def _data(self, at: Loc) -> dict[str, object]:
+        node: object = self.doc.data
+        for part in at:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return node if isinstance(node, dict) else {}
 
     def _sources(
         self,
@@ -458,34 +541,22 @@ class _Builder:
         teams: tuple[Team, ...],
         costs: CostRules,
         subscriptions: tuple[FileSubscription, ...],
-    ) -> Iterator[tuple[str, str, Loc]]:
+    ) -> Iterator[tuple[tuple[str, str], str, Loc]]:
+        """((what, detail), currency, location) of every source that can feed ``line``."""
         for t in teams:
-            yield f"team {t.key!r} (rate card)", t.currency, ("teams", t.key)
+            yield (f"team {t.key!r}", "rate card"), t.currency, ("teams", t.key)
         for name, src in (("one_off", costs.one_off), ("monthly", costs.monthly)):
             if src.field is not None:
-                yield f"costs.{name} (field {src.field!r})", src.currency, ("costs", name)
+                yield (f"costs.{name}", f"field {src.field!r}"), src.currency, ("costs", name)
         for s in subscriptions:
             if s.initiative.casefold() == line.initiative.casefold():
-                yield f"subscription {s.key!r}", s.currency, ("subscriptions", s.key)
+                yield (f"subscription {s.key!r}", "listed"), s.currency, ("subscriptions", s.key)
 
-    def _no_rate(
-        self,
-        at: Loc,
-        what: str,
-        source: str,
-        target: str,
-        *,
-        source_at: Loc | None = None,
-        line_key: str | None = None,
-    ) -> RuleFileError:
-        where = ""
-        if source_at is not None:
-            where = f" (line {self.doc.line(source_at, key=True)})"
-        into = f"budget line {line_key!r}" if line_key else "the report"
+    def _no_rate(self, at: Loc, what: str, source: str, into: str, target: str) -> RuleFileError:
         return self.fail(
             at,
-            f"{what}{where} is in {source} but {into} is in {target}, and there is no "
-            f"exchange rate between them",
+            f"{what} is in {source} but {into} is in {target}, and there is no exchange rate "
+            f"between them",
             hint=f"add fx: {{{source}/{target}: <rate>}} (1 {source} is <rate> {target}), or use "
             f"one currency",
         )
