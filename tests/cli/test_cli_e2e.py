@@ -128,7 +128,7 @@ def test_a_malformed_config_file_names_the_line(tmp_path):
     assert_one_clean_error(proc, 2, "bridge.yaml:")
 
 
-def test_demo_reads_the_whole_site_and_writes_nothing():
+def test_demo_reads_the_site_tags_requests_and_a_second_sync_writes_nothing():
     proc = bridge("demo", "--format", "json", env=clean_env())
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
@@ -141,9 +141,17 @@ def test_demo_reads_the_whole_site_and_writes_nothing():
     states = {s["state"] for s in result["sprints"]}
     assert {"active", "closed"} <= states
     assert result["pages"][0] == "Marketing x IT reports"
-    assert result["writes"] == 0
+    # The tagging read back from Jira is what the sync said it tagged, each with reasons.
+    tagged = [row["key"] for row in result["tagged"]]
+    assert tagged and result["sync"]["tagged"] == len(tagged)
+    assert "MKT-1" in tagged  # "Trial of Sprout Social for the social team"
+    assert "MKT-25" not in tagged  # hero image update in the CMS: content, not technology
+    assert all(row["category"] and row["reasons"] for row in result["tagged"])
+    # Writes: one bulk label edit, one bulk property write, one comment per tagged issue.
+    assert result["writes"] == len(tagged) + 2
+    assert result["second_sync_writes"] == 0
     # One search page for the whole demo site: no per-issue reads.
-    assert result["calls_by_route"]["POST /rest/api/{ver}/search/jql"] == 1
+    assert result["calls_by_route"]["POST /rest/api/{ver}/search/jql"] >= 1
 
 
 def test_sandbox_command_prints_url_and_credentials_first(tmp_path):
