@@ -752,7 +752,8 @@ def _line_series(ledger: _Ledger, snaps: Sequence[_Snap], future: Sequence[Sprin
         )
     end = line.end + timedelta(days=1)
     for w in future:
-        if current.window.report_day < w.report_day < end:
+        # Only sprints ending inside the period, after the report day, place a forecast.
+        if max(current.window.report_day, line.start) < w.report_day < end:
             value = ledger.forecast_at(current, w.report_day)
             points.append(
                 SeriesPoint(
@@ -1021,7 +1022,7 @@ def _total(
             )
         )
     for w in future:
-        if r < w.report_day < end_day:
+        if max(r, start) < w.report_day < end_day:
             p, f = ahead(w.report_day)
             points.append(
                 SeriesPoint(
@@ -1108,6 +1109,8 @@ def sprint_report(
     forecast on the chart. ``as_of`` is the clock (timezone-aware). ``sprint`` is anything
     :func:`pick_sprint` accepts.
     """
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware (the clock is passed in, in UTC)")
     chosen = pick_sprint(sprints, sprint, as_of=as_of)
     all_windows = sprint_windows(sprints, as_of=as_of, book=book)
     started = [w for w in all_windows if w.started]
