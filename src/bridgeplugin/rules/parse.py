@@ -40,8 +40,15 @@ class Parser:
         catalog: VendorCatalog | None,
         definitions: dict[str, Any] | None = None,
         signals: dict[str, SignalSetSpec] | None = None,
+        kind: str = "tagging",
+        categories: Iterable[str] | None = None,
     ) -> None:
         self.doc = doc
+        # The kind of file being parsed: predicates that read the tagging verdict (tagged,
+        # category_in) exist only in files evaluated after tagging (kind: reviews).
+        self.kind = kind
+        # Categories the tagging rules can conclude; None: not known, so not checked.
+        self.categories = sorted(set(categories)) if categories is not None else None
         self._catalog = catalog
         self._definition_sources = definitions or {}
         self._definitions: dict[str, Predicate] = {}
@@ -211,6 +218,17 @@ class Parser:
                 key=key,
                 hint="in YAML, write regexes in single quotes so backslashes stay as written",
             ) from None
+
+    def require_kind(self, kind: str, at: Loc, key: str) -> None:
+        """Refuse predicate ``key`` outside files of ``kind`` (it reads what they add)."""
+        if self.kind != kind:
+            raise self.error(
+                at,
+                f"{key} reads the tagging verdict, which exists only in kind: {kind} files "
+                f"(this file is kind: {self.kind})",
+                hint="tagging rules decide the verdict; test what it is made of instead",
+                key=True,
+            )
 
     def catalog(self, at: Loc) -> VendorCatalog:
         if self._catalog is None:

@@ -32,9 +32,10 @@ __all__ = [
     "VendorSpec",
 ]
 
-# Kinds of rule file. Only "tagging" is evaluated so far; the others are reserved so that a
-# directory can already hold them (they are skipped by the tagging loader) and so a typo in a
-# kind is caught instead of silently ignoring the file.
+# Kinds of rule file. "tagging" is loaded by load_rules, "reviews" by
+# bridgeplugin.governance.load_policy (its shapes are in governance/schema.py); the others are
+# reserved so that a directory can already hold them (each loader skips the kinds it does not
+# read) and so a typo in a kind is caught instead of silently ignoring the file.
 KINDS = ("tagging", "reviews", "epics", "budgets", "tests", "vendors")
 
 DEFAULT_TEXT_FIELDS = ("summary", "description")

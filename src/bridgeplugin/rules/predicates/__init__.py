@@ -15,6 +15,7 @@ from . import (
     all_,
     any_,
     assignee_in_group,
+    category_in,
     component_in,
     creator_in_group,
     field,
@@ -28,6 +29,7 @@ from . import (
     requested_by_in_group,
     signals,
     status_in,
+    tagged,
     text,
     vendor,
 )
@@ -54,6 +56,8 @@ _MODULES: tuple[ModuleType, ...] = (
     text,
     vendor,
     signals,
+    tagged,
+    category_in,
 )
 
 PREDICATES: dict[str, Callable[..., Any]] = {m.KEY: m.parse for m in _MODULES}
