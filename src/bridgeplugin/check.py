@@ -49,7 +49,7 @@ PROPERTIES = ("bridge",)
 
 @dataclass
 class Checked:
-    """One request's verdict, and the fields the rules name that the site lacks."""
+    """One request's verdict, and the fields the review rules name that the site lacks."""
 
     verdict: Verdict
     facts: RequestFacts
@@ -73,7 +73,8 @@ def check_issue(
 def load_request(
     jira: JiraApi, key: str, *, tagger: Tagger, policy: Policy
 ) -> tuple[RequestFacts, StaticDirectory, list[str]]:
-    """Everything evaluation needs about request ``key``, and the fields the site lacks."""
+    """Everything evaluation needs about request ``key``, and the fields the review rules read
+    that the site lacks (those the tagging rules read are empty, as ``rules explain`` says)."""
     tag_fields = tagger.custom_fields()
     present, absent = _site_fields(jira, tag_fields | policy.custom_fields())
     issue = jira.get_issue(key, [*REQUEST_FIELDS, *present], properties=PROPERTIES)
@@ -95,7 +96,7 @@ def load_request(
         changelogs=logs,
         comments=comments,
     )
-    return facts, directory, absent
+    return facts, directory, [name for name in absent if name not in tag_fields]
 
 
 def _site_fields(jira: JiraApi, names: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -501,6 +501,85 @@ def classify(
 
 
 @main.command()
+@click.argument("key")
+@_RULES_OPTION
+@click.option(
+    "--assume",
+    "assumptions",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Simulate (repeatable): security=approved|rejected|pending|lapsed, "
+    "waiver.emergency=active|expired, status=Approved. Nothing is written either way.",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help="Evaluate as of this ISO 8601 time (default: now); decides whether waivers are active.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    key: str,
+    rules_dir: Path | None,
+    assumptions: tuple[str, ...],
+    at: str | None,
+    fmt: str,
+) -> None:
+    """Explain whether request KEY may be approved: which review rules apply and why, each
+    review's state (given by whom and when, pending, lapsed, rejected), what is missing and
+    who may give it, waivers, and the approval gate. Reads Jira, never writes.
+
+    Exits 0 when approval is allowed, 1 when it is not.
+
+    \b
+    Example:
+        bridge check MKT-42
+        bridge check MKT-42 --assume security=approved --assume status=Approved
+        bridge check MKT-42 --format json | jq '.missing[].name'
+    """
+    from datetime import UTC, datetime
+
+    from .check import check_issue
+    from .errors import InputError
+    from .governance import categories_of, load_policy, parse_assumptions
+    from .site import open_site
+    from .tagging import Tagger
+
+    config = get_config(ctx)
+    folder = _rules_dir(ctx, rules_dir)
+    tagger = Tagger.load(folder)
+    policy = load_policy(folder, categories=categories_of(tagger.rules))
+    assert policy is not None  # required=True raises instead
+    assume = parse_assumptions(assumptions, policy)
+    now = datetime.now(UTC)
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise InputError(
+                f"--at {at!r} is not an ISO 8601 time", hint="e.g. --at 2026-12-01T09:00:00Z"
+            ) from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+    with open_site(config) as site:
+        checked = check_issue(site.jira, key, tagger=tagger, policy=policy, now=now, assume=assume)
+    verdict = checked.verdict
+    if fmt == "json":
+        click.echo(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in verdict.lines():
+            click.echo(line)
+        for name in checked.absent_fields:
+            click.echo(f"note: field {name!r} is not on this site", err=True)
+    if not verdict.allowed:
+        sys.exit(1)
+
+
+@main.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
