@@ -140,6 +140,13 @@ CASES = [
         ("must not share a day",),
     ),
     Bad(
+        "periods of one initiative sharing only their boundary day overlap",
+        "initiative: Autumn campaign 2026\n    period: {start: 2026-09-01, end: 2026-12-31}",
+        "initiative: Customer data platform\n    period: {start: 2026-12-31, end: 2027-03-31}",
+        17,
+        ("overlaps budget line 'cdp' (2026-09-01 to 2026-12-31, line 10)",),
+    ),
+    Bad(
         "a period that ends before it starts",
         "period: {start: 2026-09-01, end: 2026-12-31}\n    amount: 85000",
         "period: {start: 2026-09-01, end: 2025-12-31}\n    amount: 85000",

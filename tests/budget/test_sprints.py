@@ -181,3 +181,21 @@ def test_a_committed_cost_moves_the_figures_when_it_is_approved():
     s2 = sprint_report(BOOK, SPRINTS, costs, as_of=AS_OF, sprint="S2").lines[0]
     assert (s1.spent_to_date.amount, s2.spent_to_date.amount) == (D(0), D(2000))
     assert s2.change.spent_to_date.amount == D(2000)
+
+
+def test_a_cost_at_the_very_start_of_a_sprint_belongs_to_it():
+    # Windows are [start, end): 09:00:00 on the start day is in, the completion instant is out.
+    issue = facts(
+        "IT-1",
+        initiative="X",
+        worklogs=(
+            wl("ada", "2026-01-05T09:00", 1),  # S1's first instant
+            wl("ada", "2026-01-16T17:00", 2),  # S1 completed at this instant: not in S1
+            wl("ada", "2026-01-19T09:00", 4),  # S2's first instant
+        ),
+    )
+    costs = collect_costs(BOOK, [issue], {"ada": ["it"]})
+    s1 = sprint_report(BOOK, SPRINTS, costs, as_of=AS_OF, sprint="S1").lines[0]
+    s2 = sprint_report(BOOK, SPRINTS, costs, as_of=AS_OF, sprint="S2").lines[0]
+    assert (s1.spent_this_sprint.amount, s1.spent_to_date.amount) == (D(100), D(100))
+    assert (s2.spent_this_sprint.amount, s2.spent_to_date.amount) == (D(400), D(700))
