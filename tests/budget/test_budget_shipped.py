@@ -6,7 +6,7 @@ import re
 import typing
 from decimal import Decimal
 
-import demo
+import budgetdemo as demo
 import pytest
 from pydantic import BaseModel
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from kit import facts, moves, sprint, t, yaml_text
+from budgetkit import facts, moves, sprint, t, yaml_text
 
 from bridgeplugin.budget import collect_costs, format_money, read_budgets, sprint_report
 

@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from kit import facts, moves, sprint, t, wl, yaml_text
+from budgetkit import facts, moves, sprint, t, wl, yaml_text
 
 from bridgeplugin.budget import (
     Status,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from kit import facts, moves, sprint, t, wl, yaml_text
+from budgetkit import facts, moves, sprint, t, wl, yaml_text
 
 from bridgeplugin.budget import (
     CurrencyMismatch,

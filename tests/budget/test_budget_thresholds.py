@@ -1,4 +1,4 @@
-"""Status thresholds at their edges, on the hand-computed fixture of test_figures.
+"""Status thresholds at their edges, on the hand-computed fixture of test_budget_figures.
 
 At S2 the line has used 56 % with 40 % elapsed (16 points ahead); at S1 the money runs out on
 2026-04-15 at the burn rate (86 days after 01-19); at S4 10,052 is spent.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from test_figures import AS_OF, BUDGETS, GROUPS, ISSUES, SPRINTS
+from test_budget_figures import AS_OF, BUDGETS, GROUPS, ISSUES, SPRINTS
 
 from bridgeplugin.budget import Status, collect_costs, read_budgets, sprint_report
 from bridgeplugin.errors import RuleFileError

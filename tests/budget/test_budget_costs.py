@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from kit import facts, moves, t, wl, yaml_text
+from budgetkit import facts, moves, t, wl, yaml_text
 
 from bridgeplugin.budget import collect_costs, read_budgets
 from bridgeplugin.budget.costs import committed_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from kit import yaml_text
+from budgetkit import yaml_text
 
 from bridgeplugin.budget import load_budgets, read_budgets
 from bridgeplugin.errors import RuleFileError
