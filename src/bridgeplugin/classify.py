@@ -205,17 +205,19 @@ class SiteGroups:
 
 
 def site_directory(jira: Any, groups: Iterable[str]) -> SiteGroups:
-    """Members of each group the rules name, one ``group_members`` call per group.
+    """Members of each group the rules name, one ``group_members`` call per existing group.
 
     A group the site does not have has no members (and is reported in ``missing``): rules may
-    name groups of a bigger organisation than this site's.
+    name groups of a bigger organisation than this site's. One bulk call finds which exist.
     """
     members: dict[str, list[str]] = {}
-    missing: list[str] = []
-    for group in sorted(groups):
+    wanted = sorted(set(groups))
+    existing = jira.existing_groups(wanted) if wanted else set()
+    missing: list[str] = [g for g in wanted if g not in existing]
+    for group in (g for g in wanted if g in existing):
         try:
             users = jira.group_members(group)
-        except NotFound:
+        except NotFound:  # deleted between the two calls
             missing.append(group)
             continue
         members[group] = [u.account_id for u in users]

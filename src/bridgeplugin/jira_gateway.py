@@ -206,6 +206,7 @@ class JiraApi(Protocol):
     def worklogs(self, key: str) -> list[Worklog]: ...
     def user(self, account_id: str) -> User: ...
     def group_members(self, group: str) -> list[User]: ...
+    def existing_groups(self, names: Sequence[str]) -> set[str]: ...
     def user_groups(self, account_id: str) -> list[str]: ...
     def projects(self) -> list[Project]: ...
     def project(self, key: str) -> Project: ...
@@ -1186,6 +1187,29 @@ class JiraGateway:
     def user(self, account_id: str) -> User:
         key = "accountId" if self.is_cloud else "username"
         return _user(self._request("GET", "user", params={key: account_id}, subject=account_id))
+
+    def existing_groups(self, names: Sequence[str]) -> set[str]:
+        """Which of ``names`` exist on the site: one bulk call per 50 names (Cloud).
+
+        Rules may name groups a site doesn't have; asking first avoids a 404 per missing
+        group on every run. Data Center has no bulk group resource: all names come back, and
+        ``group_members`` answers 404 for the missing ones.
+        """
+        unique = sorted(set(names))
+        if not unique or not self.is_cloud:
+            return set(unique)
+        found: set[str] = set()
+        for chunk in _chunks(unique, 50):
+            for raw in self._offset_pages(
+                "group/bulk",
+                items_key="values",
+                params={"groupName": list(chunk)},
+                subject="groups",
+                permission="Browse users and groups",
+                page_size=50,
+            ):
+                found.add(str(raw.get("name")))
+        return found & set(unique)
 
     def group_members(self, group: str) -> list[User]:
         """Active members of ``group`` (inactive accounts can't approve anything)."""

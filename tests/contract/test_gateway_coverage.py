@@ -55,6 +55,7 @@ GATEWAY_ROUTES: dict[str, str] = {
     "GET /rest/api/3/issue/{}/worklog": CLOUD,
     "GET /rest/api/3/user": CLOUD,
     "GET /rest/api/3/group/member": CLOUD,
+    "GET /rest/api/3/group/bulk": CLOUD,
     "GET /rest/api/3/user/groups": CLOUD,
     "GET /rest/api/3/project/search": CLOUD,
     "GET /rest/api/3/project/{}": CLOUD,

@@ -200,6 +200,12 @@ def _group_members(ctx: Ctx) -> None:
     assert len(ctx.jira().group_members("marketing")) == 10
 
 
+@scenario("existing_groups")
+def _existing_groups(ctx: Ctx) -> None:
+    names = ["marketing", "security-reviewers", "no-such-group"]
+    assert ctx.jira().existing_groups(names) == {"marketing", "security-reviewers"}
+
+
 @scenario("user_groups")
 def _user_groups(ctx: Ctx) -> None:
     assert ctx.jira().user_groups(PRIYA) == ["marketing"]

@@ -744,6 +744,25 @@ def router(site: Any) -> Router:
             [sh.user(a.account_id) for a in page],
         )
 
+    @api("GET", "/group/bulk")
+    def group_bulk(req: Request) -> Any:
+        """Which of the named groups exist: one call instead of a 404 per missing group."""
+        wanted = req.query.get("groupName", [])
+        ids = set(req.query.get("groupId", []))
+        found = [g for g in site.accounts.groups if g in wanted or (ids and group_id(g) in ids)]
+        if not wanted and not ids:
+            found = list(site.accounts.groups)
+        start, limit = _paging(req, default_max=50, cap=50)
+        page = found[start : start + limit]
+        req.points = 1 + len(page)
+        return {
+            "isLast": start + len(page) >= len(found),
+            "maxResults": limit,
+            "startAt": start,
+            "total": len(found),
+            "values": [{"groupId": group_id(g), "name": g} for g in page],
+        }
+
     @api("GET", "/group")
     def group(req: Request) -> Any:
         """The deprecated group resource; ``jira.JIRA.group_members`` still uses it."""
