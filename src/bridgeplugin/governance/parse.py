@@ -73,8 +73,8 @@ def parse_reviews(
     )
     out = FilePolicy(doc.path)
 
-    def where(at: Loc) -> Where:
-        return Where(doc.path, doc.line(at))
+    def where(at: Loc, *, key: bool = False) -> Where:
+        return Where(doc.path, doc.line(at, key=key))
 
     default_material = _material(
         spec.material or DEFAULT_MATERIAL,
@@ -105,7 +105,7 @@ def parse_reviews(
             groups=tuple(r.groups),
             label=label,
             material=material,
-            where=where(at),
+            where=where(at, key=True),
             approvals=r.approvals,
             self_approval=r.self_approval,
             assignee=r.assignee,
@@ -146,7 +146,7 @@ def parse_reviews(
             groups=tuple(w.groups),
             expires_after_days=w.expires_after_days,
             covers=tuple(w.covers or ()),  # empty: every review (resolved in load.py)
-            where=where(at),
+            where=where(at, key=True),
             self_approval=w.self_approval,
             description=w.description,
         )
