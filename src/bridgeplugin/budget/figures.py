@@ -406,7 +406,6 @@ class _Ledger:
 
     def __init__(self, line: BudgetLine, book: BudgetBook, costs: Costs) -> None:
         self.line = line
-        self.book = book
         tz = book.tz
         fx = book.fx
         self.charges: list[tuple[Charge, date, Decimal]] = []
