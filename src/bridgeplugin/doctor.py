@@ -18,7 +18,7 @@ from .jira_gateway import JiraApi
 
 __all__ = ["REQUIRED_PERMISSIONS", "Check", "Names", "run_checks"]
 
-Outcome = Literal["ok", "fail", "skip"]
+Outcome = Literal["ok", "warn", "fail", "skip"]
 
 # What the plugin does on each project: read, label/tag, create review sub-tasks and epics,
 # revert approvals, comment, link.
@@ -44,7 +44,7 @@ class Check:
         return self.outcome != "fail"
 
     def line(self) -> str:
-        mark = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}[self.outcome]
+        mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "skip"}[self.outcome]
         text = f"{mark} {self.name}: {self.detail}"
         return f"{text} -> fix: {self.fix}" if self.fix else text
 
@@ -114,7 +114,59 @@ def run_checks(
     checks.extend(_field_checks(jira, sorted(names.fields)))
     checks.extend(_group_checks(jira, sorted(names.groups)))
     checks.extend(_board_checks(config, jira))
+    checks.extend(_tagging_checks(config, jira, names))
     return checks
+
+
+def _tagging_checks(config: Config, jira: JiraApi, required: Names) -> list[Check]:
+    """The tagging rules load, and the groups and fields they read exist.
+
+    Tagging rules may name groups and fields of a larger organisation than this site's: such
+    a group counts as empty and such a field as unset, so a missing one is a warning (fewer
+    requests are recognised), not a failure.
+    """
+    from .tagging import Tagger  # the rules engine is only needed here
+
+    try:
+        tagger = Tagger.load(config.rules)
+    except BridgeError as exc:
+        return [_fail_from("tagging rules", exc, "fix the rule file (bridge rules validate)")]
+    out = [
+        Check(
+            "tagging rules",
+            "ok",
+            f"{len(tagger.rules)} rules from {config.rules} (version {tagger.version[:12]})",
+        )
+    ]
+    names = tagger.referenced_names()
+    projects = sorted(names.get("projects", set()) - required.projects)
+    out.extend(_project_checks(jira, projects)[0])
+    fields = sorted(names.get("fields", set()) - required.fields)
+    groups = sorted(names.get("groups", set()) - required.groups)
+    out.extend(_as_warnings(_field_checks(jira, fields), "tagging rules using it cannot decide"))
+    try:
+        existing = jira.existing_groups(groups)
+    except AtlassianError as exc:
+        return [*out, _fail_from("groups named by the tagging rules", exc)]
+    missing = [g for g in groups if g not in existing]
+    if groups:
+        out.append(
+            Check(
+                "groups named by the tagging rules",
+                "warn" if missing else "ok",
+                f"{len(groups) - len(missing)} of {len(groups)} exist"
+                + (f"; missing (counted as empty): {', '.join(missing)}" if missing else ""),
+                "adapt the group lists in the tagging rules to your site" if missing else None,
+            )
+        )
+    return out
+
+
+def _as_warnings(checks: list[Check], consequence: str) -> list[Check]:
+    return [
+        Check(c.name, "warn", f"{c.detail}; {consequence}", c.fix) if c.outcome == "fail" else c
+        for c in checks
+    ]
 
 
 def _skipped(names: Iterable[str]) -> list[Check]:

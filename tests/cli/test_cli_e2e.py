@@ -64,10 +64,26 @@ def test_doctor_passes_every_check_on_the_demo_site(site):
     proc = bridge("doctor", env=site_env(site))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines and all(line.startswith("ok ") for line in lines), proc.stdout
+    assert lines and not [line for line in lines if line.startswith("FAIL")], proc.stdout
     names = {line.split(":")[0].split(None, 1)[1] for line in lines}
     assert {"jira", "credentials", "project MKT", "project IT", "field 'Cost'"} <= names
     assert {"permissions on MKT", "permissions on IT", "board", "report parent page"} <= names
+    assert "tagging rules" in names
+    # The shipped tagging rules name a larger company's groups: a warning, not a failure.
+    warned = [line for line in lines if line.startswith("warn")]
+    assert any("groups named by the tagging rules" in line and "brand" in line for line in warned)
+
+
+def test_doctor_fails_on_a_broken_rule_file_naming_its_line(site, tmp_path):
+    (tmp_path / "tagging.yaml").write_text(
+        "kind: tagging\nrules:\n  - name: x\n    if: {project_inn: [MKT]}\n"
+        "    then: {tech_request: true, category: saas}\n"
+    )
+    proc = bridge("doctor", env=site_env(site, BRIDGE_RULES=str(tmp_path)))
+    assert proc.returncode == 1
+    failed = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and "tagging rules" in failed[0]
+    assert "tagging.yaml:4" in failed[0] and "project_in" in failed[0]
 
 
 def test_doctor_names_each_missing_thing_with_a_fix_and_exits_1(site):
