@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ..rules.result import Outcome, Result
 from .history import Change, Person
+from .render import verdict_lines
 
 __all__ = [
     "STATES",
@@ -408,6 +409,4 @@ class Verdict:
 
     def lines(self) -> list[str]:
         """The verdict tree as text (``bridge check``)."""
-        from .render import verdict_lines  # the text layout lives beside the comment inputs
-
         return verdict_lines(self)
