@@ -1,0 +1,315 @@
+"""Gather what the sprint page shows, through the gateways: reads only, never writes.
+
+The budget figures come from the pure core (``bridgeplugin.budget``); this module only fetches
+its inputs (board sprints, issues of the initiatives with their changelogs and worklogs, the
+rate card's group members) and the facts of the two other sections: shared initiatives (the
+``Initiative`` field, per team) and governance (the ``bridge`` issue property's ``tagging``
+record, and the governance verdict of every tagged request when a review policy is shipped).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..budget import BudgetBook, IssueFacts, SprintReport, collect_costs, pick_sprint, sprint_report
+from ..errors import BridgeError, ConfigError, NotFound
+from ..jira_gateway import JiraApi
+from ..model import ChangelogEntry, Issue, Sprint
+from ..plan import tagging_record
+
+__all__ = [
+    "GovernanceFacts",
+    "InitiativeFacts",
+    "PendingReview",
+    "ReportData",
+    "TaggedRequest",
+    "board_sprints",
+    "gather",
+]
+
+log = logging.getLogger(__name__)
+
+ISSUE_FIELDS = (
+    "summary",
+    "status",
+    "resolution",
+    "labels",
+    "parent",
+    "issuetype",
+    "assignee",
+    "created",
+    "project",
+)
+
+
+@dataclass(frozen=True)
+class InitiativeFacts:
+    """One shared initiative: its issues per team (department), done / total."""
+
+    name: str
+    teams: tuple[tuple[str, int, int], ...]  # (team name, done, total)
+    done: int
+    total: int
+    open_keys: tuple[str, ...]  # a few not-done issues, linked on the page
+    owners: tuple[str, ...]  # assignees of the open issues
+
+
+@dataclass(frozen=True)
+class TaggedRequest:
+    key: str
+    summary: str
+    status: str
+    category: str | None
+    tagged_this_sprint: bool
+    allowed: bool | None = None  # None: governance was not evaluated
+    reverted: bool = False  # governance would move it out of its approved status
+    waivers: tuple[str, ...] = ()  # active waivers
+
+
+@dataclass(frozen=True)
+class PendingReview:
+    request: str
+    review: str
+    sub_task: str | None
+    age_days: int | None
+
+
+@dataclass(frozen=True)
+class GovernanceFacts:
+    tagged: tuple[TaggedRequest, ...]
+    pending: tuple[PendingReview, ...]
+    evaluated: bool  # the review policy was evaluated for every tagged request
+    note: str | None = None  # why it was not (said plainly on the page)
+
+    @property
+    def tagged_this_sprint(self) -> tuple[TaggedRequest, ...]:
+        return tuple(t for t in self.tagged if t.tagged_this_sprint)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    report: SprintReport
+    sprint: Sprint
+    sprints: tuple[Sprint, ...]
+    initiatives: tuple[InitiativeFacts, ...]
+    governance: GovernanceFacts
+    jira_url: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def board_sprints(jira: JiraApi, board_id: int | None, projects: Sequence[str]) -> list[Sprint]:
+    """Every sprint of the board (future ones too: the forecast's x axis). A board that does not
+    exist is a configuration error (exit 2), said in one line."""
+    if board_id is None:
+        boards = [b for p in projects for b in jira.boards(p) if b.type == "scrum"]
+        if not boards:
+            raise ConfigError(
+                f"no Scrum board found for project(s) {', '.join(projects)}",
+                hint="set board_id in bridge.yaml (BRIDGE_BOARD_ID)",
+            )
+        board_id = boards[0].id
+    try:
+        return jira.sprints(board_id, states=("active", "closed", "future"))
+    except NotFound:
+        raise ConfigError(
+            f"Jira board {board_id} does not exist (or you cannot see it)",
+            hint="set board_id in bridge.yaml to the IT Scrum board's id",
+        ) from None
+
+
+def gather(
+    jira: JiraApi,
+    book: BudgetBook,
+    *,
+    sprint: str | int | None,
+    board_id: int | None,
+    as_of: datetime,
+    jira_url: str,
+    rules_dir: Path | None,
+    label: str,
+) -> ReportData:
+    it_projects = [p for d in book.departments if d.key == "it" for p in d.projects]
+    sprints = board_sprints(jira, board_id, it_projects or [book.departments[0].projects[0]])
+    chosen = pick_sprint(sprints, sprint, as_of=as_of)
+    projects = sorted({p for d in book.departments for p in d.projects})
+    ifield = book.costs.initiative_field
+    cost_fields = [f for f in (book.costs.one_off.field, book.costs.monthly.field) if f]
+    issues = list(
+        jira.search(
+            f"project in ({', '.join(projects)}) ORDER BY key",
+            fields=[*ISSUE_FIELDS, ifield, *cost_fields],
+            properties=("bridge",),
+        )
+    )
+    facts = _issue_facts(jira, issues, ifield, worklogs=book.costs.worklogs_enabled)
+    groups = _groups(jira, book)
+    costs = collect_costs(book, facts.values(), groups=groups)
+    report = sprint_report(book, sprints, costs, as_of=as_of, sprint=chosen.id)
+    window = (report.sprint.start, report.sprint.cutoff)
+    return ReportData(
+        report=report,
+        sprint=chosen,
+        sprints=tuple(sprints),
+        initiatives=_initiatives(book, issues, ifield),
+        governance=_governance(jira, issues, facts, window, rules_dir, label, as_of),
+        jira_url=jira_url.rstrip("/"),
+    )
+
+
+def _issue_facts(
+    jira: JiraApi, issues: Sequence[Issue], ifield: str, *, worklogs: bool
+) -> dict[str, IssueFacts]:
+    """Changelogs for all issues in one bulk call; worklogs only for issues of an initiative
+    (or their children), one call each: the rest cannot be charged anywhere."""
+    logs = jira.changelogs_bulk([i.key for i in issues]) if issues else {}
+    by_key = {i.key: i for i in issues}
+
+    def in_initiative(issue: Issue) -> bool:
+        parent = by_key.get(issue.parent or "")
+        return bool(issue.custom.get(ifield)) or (parent is not None and in_initiative(parent))
+
+    out: dict[str, IssueFacts] = {}
+    for issue in issues:
+        wl = tuple(jira.worklogs(issue.key)) if worklogs and in_initiative(issue) else ()
+        out[issue.key] = IssueFacts(issue, tuple(logs.get(issue.id, ())), wl)
+    return out
+
+
+def _groups(jira: JiraApi, book: BudgetBook) -> dict[str, list[str]]:
+    """account id -> the rate card's groups the person is in (one call per existing group)."""
+    names = sorted({g for t in book.teams for g in t.groups})
+    out: dict[str, list[str]] = {}
+    for group in sorted(jira.existing_groups(names)):
+        for user in jira.group_members(group):
+            out.setdefault(user.account_id, []).append(group)
+    return out
+
+
+def _initiatives(
+    book: BudgetBook, issues: Sequence[Issue], ifield: str
+) -> tuple[InitiativeFacts, ...]:
+    team_of = {p: d.name for d in book.departments for p in d.projects}
+    grouped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        name = issue.custom.get(ifield)
+        if isinstance(name, str) and name.strip():
+            grouped.setdefault(name.strip(), []).append(issue)
+    out = []
+    for name in sorted(grouped):
+        members = grouped[name]
+        teams: dict[str, list[int]] = {}
+        for issue in members:
+            counts = teams.setdefault(
+                team_of.get(issue.project or "", issue.project or "?"), [0, 0]
+            )
+            counts[0] += _done(issue)
+            counts[1] += 1
+        open_issues = [i for i in members if not _done(i)]
+        owners = sorted({i.assignee.display_name for i in open_issues if i.assignee})
+        out.append(
+            InitiativeFacts(
+                name=name,
+                teams=tuple((t, c[0], c[1]) for t, c in sorted(teams.items())),
+                done=sum(_done(i) for i in members),
+                total=len(members),
+                open_keys=tuple(i.key for i in open_issues),
+                owners=tuple(owners),
+            )
+        )
+    return tuple(out)
+
+
+def _done(issue: Issue) -> bool:
+    if issue.status_category is not None:
+        return issue.status_category == "done"
+    return (issue.status or "").casefold() in {"done", "closed", "resolved"}
+
+
+def _label_added_at(log: Sequence[ChangelogEntry], label: str) -> datetime | None:
+    """When the tagging label last appeared on the issue, from its history."""
+    when = None
+    for entry in log:
+        for item in entry.items:
+            if item.field.casefold() != "labels":
+                continue
+            before = (item.from_string or "").split()
+            after = (item.to_string or "").split()
+            if label in after and label not in before:
+                when = entry.created
+    return when
+
+
+def _governance(
+    jira: JiraApi,
+    issues: Sequence[Issue],
+    facts: Mapping[str, IssueFacts],
+    window: tuple[datetime, datetime],
+    rules_dir: Path | None,
+    label: str,
+    as_of: datetime,
+) -> GovernanceFacts:
+    tagged: list[TaggedRequest] = []
+    for issue in issues:
+        record = tagging_record(issue)
+        if not (record and record.get("tag")):
+            continue
+        # The property has no date: the label's arrival in the changelog says when it was
+        # tagged; a label present from creation counts from the issue's creation.
+        when = _label_added_at(facts[issue.key].changelog, label) or issue.created
+        this = when is not None and window[0] <= when < window[1]
+        tagged.append(
+            TaggedRequest(
+                key=issue.key,
+                summary=issue.summary or "",
+                status=issue.status or "",
+                category=record.get("category"),
+                tagged_this_sprint=this,
+            )
+        )
+    if not tagged or rules_dir is None:
+        return GovernanceFacts(tuple(tagged), (), evaluated=False)
+    return _verdicts(jira, tagged, rules_dir, as_of)
+
+
+def _verdicts(
+    jira: JiraApi, tagged: list[TaggedRequest], rules_dir: Path, as_of: datetime
+) -> GovernanceFacts:
+    """Evaluate the review policy for each tagged request (the ``bridge check`` read path)."""
+    from ..check import check_issue
+    from ..governance import categories_of, load_policy
+    from ..tagging import Tagger
+
+    try:
+        tagger = Tagger.load(rules_dir)
+        policy = load_policy(rules_dir, categories=categories_of(tagger.rules))
+    except BridgeError as exc:  # no or broken policy: the page says so instead of guessing
+        return GovernanceFacts(tuple(tagged), (), evaluated=False, note=str(exc))
+    if policy is None:
+        return GovernanceFacts(tuple(tagged), (), evaluated=False, note="no review policy")
+    out: list[TaggedRequest] = []
+    pending: list[PendingReview] = []
+    for t in tagged:
+        checked = check_issue(jira, t.key, tagger=tagger, policy=policy, now=as_of)
+        v = checked.verdict
+        created = {s.key: s.created for s in checked.facts.sub_tasks}
+        for r in v.reviews:
+            if r.state != "pending":
+                continue
+            since = created.get(r.sub_task or "") or checked.facts.issue.created
+            age = (as_of - since).days if since else None
+            pending.append(PendingReview(t.key, r.title, r.sub_task, age))
+        out.append(
+            TaggedRequest(
+                **{
+                    **t.__dict__,
+                    "allowed": v.allowed,
+                    "reverted": v.enforcement.revert is not None,
+                    "waivers": tuple(w.name for w in v.waivers if w.active),
+                }
+            )
+        )
+    return GovernanceFacts(tuple(out), tuple(pending), evaluated=True)
