@@ -706,3 +706,60 @@ def sync(
             "the watermark was not advanced",
             hint="the next sync retries them",
         )
+
+
+@main.command()
+@click.option(
+    "--sprint",
+    default="active",
+    show_default=True,
+    metavar="active|closed-last|ID|NAME",
+    help="Which sprint's page to publish.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a standalone HTML preview (chart inline) to this file.",
+)
+@click.option(
+    "--budgets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Budgets file (default: budgets.yaml in the rules directory).",
+)
+@click.pass_context
+def publish(
+    ctx: click.Context, sprint: str, dry_run: bool, output: Path | None, budgets: Path | None
+) -> None:
+    """Publish the sprint page (joint-budget burn, burn-up chart, shared initiatives,
+    governance) under the report parent page, and the index of sprint pages. Idempotent:
+    unchanged content writes nothing; notes outside the managed part are kept.
+
+    \b
+    Example:
+        bridge publish --sprint closed-last
+        bridge publish --dry-run --output sprint.html
+    """
+    from datetime import UTC, datetime
+
+    from .report.run import publish_from_config
+    from .site import open_site
+
+    config = get_config(ctx)
+    with open_site(config) as site:
+        outcome = publish_from_config(
+            config,
+            site,
+            sprint=sprint,
+            as_of=datetime.now(UTC),
+            dry_run=dry_run,
+            output=output,
+            budgets=budgets,
+        )
+    prefix = "would " if dry_run else ""
+    for action in outcome.published.actions:
+        click.echo(f"{prefix}{action}")
+    if outcome.preview is not None:
+        click.echo(f"wrote preview {outcome.preview}")
+    if outcome.published.url and not dry_run:
+        click.echo(outcome.published.url)
