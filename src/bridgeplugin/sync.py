@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .apply import Outcome, apply_plan
 from .config import Config
+from .epics.step import EpicsReport, EpicsStep, step_from_config
 from .errors import AtlassianError, FieldNameError, NotFound
 from .jira_gateway import JiraApi
 from .model import ChangelogEntry, Issue
@@ -94,6 +95,7 @@ class SyncReport:
     watermark: datetime | None = None  # stored by this run (None: unchanged)
     lease_holder: Lease | None = None  # another run held the lease: nothing was done
     error: AtlassianError | None = None  # Jira failed after retries: the run stopped there
+    epics: EpicsReport | None = None  # the cross-team epics step, when epics.yaml enables it
 
     @property
     def failures(self) -> list[Outcome]:
@@ -122,6 +124,8 @@ class SyncReport:
             out["skipped"] = self.lease_message()
         if self.error is not None:
             out["error"] = self.error.message
+        if self.epics is not None:
+            out["epics"] = self.epics.to_json()
         return out
 
     def lease_message(self) -> str:
@@ -149,6 +153,8 @@ class SyncReport:
             + (f", {failed} failed" if failed else "")
             + f"; {self.reads} reads, {self.writes} writes"
         )
+        if self.epics is not None:
+            lines[-1:-1] = self.epics.lines()
         return lines
 
 
@@ -173,6 +179,7 @@ def sync_from_config(
             options=options,
             lease_seconds=config.sync.lease_seconds,
             progress=progress,
+            epics=step_from_config(config),
         )
     finally:
         store.close()
@@ -191,6 +198,7 @@ def run_sync(
     lease_seconds: float = 600.0,
     progress: Progress | None = None,
     holder: str | None = None,
+    epics: EpicsStep | None = None,
 ) -> SyncReport:
     """One sync run. An API error after retries stops it and comes back in ``report.error``;
     per-issue failures are in ``report.failures``. Either way the watermark stays where it was
@@ -225,6 +233,8 @@ def run_sync(
         facts = load_facts(jira, issues, verdicts, label, me.account_id)
         report.plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
         if options.dry_run:
+            if epics is not None:
+                report.epics = epics.run(jira, store=store, dry_run=True)
             return report
 
         assert lease is not None
@@ -248,6 +258,12 @@ def run_sync(
         )
         if progress is not None:
             progress.done()
+        if epics is not None:
+            # After tagging: the epics read the categories this run just recorded.
+            report.epics = EpicsReport()
+            epics.run(
+                jira, store=store, run=lease.owner, checkpoint=checkpoint, report=report.epics
+            )
         newest = max((i.updated for i in issues if i.updated is not None), default=None)
         if not report.failures and newest is not None and (previous is None or newest > previous):
             store.set_watermark(scope_key, newest)

@@ -1,0 +1,231 @@
+"""The epics step of ``bridge sync``: load, plan, apply, in rounds, under the sync's lease.
+
+A round reads three searches (the issues naming an initiative, the epics by ``bridge-epic``,
+the children of those epics), plans (pure) and applies through ``apply.apply_plan``. Writes
+depend on each other (children need the epic's key; the record needs the stories' keys), so
+the step re-reads and re-plans until a round plans nothing, at most ``MAX_ROUNDS`` times. The
+re-read is also the probe of every create: whatever a lost answer created is found by its
+label and never created twice.
+
+A create is journaled under ``initiative:<key>``; a later run that finds no epic for a key
+the journal says was created reports it as deleted instead of creating it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..apply import Outcome, apply_plan
+from ..jira_gateway import JiraApi
+from ..model import Issue
+from ..plan import PROPERTY, Plan
+from ..state import Store
+from .actions import INITIATIVE_SUBJECT, CreateEpic
+from .keys import EPIC_LABEL
+from .load import EpicRules
+from .model import EpicView, Initiative, gather, view
+from .plan import EpicPlan, Note, plan_epics
+from .render import EpicTexts
+
+__all__ = ["MAX_ROUNDS", "EpicsReport", "EpicsStep", "load_round", "run_epics", "step_from_config"]
+
+MAX_ROUNDS = 4  # create epics; children and stories; the record; a last look that plans nothing
+_FIELDS = [
+    "summary", "project", "issuetype", "status", "labels", "parent", "reporter",
+    "created", "issuelinks", "assignee",
+]  # fmt: skip
+
+
+@dataclass
+class EpicsReport:
+    """What the step did: actions per round (as ``apply`` reported them) and the notes."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    epics: dict[str, str] = field(default_factory=dict)  # initiative key -> epic key
+    initiatives: int = 0
+    rounds: int = 0
+    planned: list[dict[str, str]] = field(default_factory=list)  # a dry run's actions
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "initiatives": self.initiatives,
+            "epics": dict(sorted(self.epics.items())),
+            "rounds": self.rounds,
+            "actions": self.planned or [o.to_json() for o in self.outcomes],
+            "notes": [n.to_json() for n in self.notes],
+        }
+
+    def lines(self) -> list[str]:
+        rows = [f"epics: {len(self.epics)} for {self.initiatives} initiatives"]
+        for o in self.outcomes:
+            suffix = "" if o.ok else f"  [{o.result}]"
+            rows.append(f"  {o.action.kind:<14} {o.action.key:<10} {o.action.detail()}{suffix}")
+        for row in self.planned:
+            rows.append(f"  {row['kind']:<14} {row['key']:<10} {row['detail']}  [planned]")
+        rows.extend(f"  note {n.kind}: {n.text}" for n in self.notes)
+        return rows
+
+
+@dataclass(frozen=True)
+class Loaded:
+    initiatives: list[Initiative]
+    epics: list[EpicView]
+    children: list[Issue]
+
+
+def load_round(
+    jira: JiraApi,
+    rules: EpicRules,
+    *,
+    projects: Sequence[str],
+    reconcile: Sequence[str] = (),
+    marketing: str,
+    it: str,
+) -> Loaded:
+    """The three searches of one round."""
+    source = rules.spec.initiative
+    scope = f"project in ({', '.join(dict.fromkeys(projects))})"
+    if source.field:
+        jql = f'{scope} AND "{source.field}" is not EMPTY ORDER BY key ASC'
+        fields = [*_FIELDS, source.field]
+    else:
+        jql = f"{scope} AND labels is not EMPTY ORDER BY key ASC"
+        fields = list(_FIELDS)
+    issues = list(jira.search(jql, fields=fields, properties=[PROPERTY]))
+    initiatives = gather(issues, rules, marketing=marketing, it=it)
+    # No project clause: an epic a person moved to another project is still found.
+    ids = [int(i) for i in reconcile if i.isdigit()][:50]
+    found = jira.search(
+        f'labels = "{EPIC_LABEL}" ORDER BY created ASC',
+        fields=_FIELDS,
+        properties=[PROPERTY],
+        reconcile=ids,
+    )
+    epics = [view(e) for e in found]
+    children: list[Issue] = []
+    keys = [e.issue.key for e in epics]
+    for start in range(0, len(keys), 100):  # keeps the JQL short on sites with many epics
+        chunk = ", ".join(keys[start : start + 100])
+        children.extend(jira.search(f"parent in ({chunk})", fields=_FIELDS))
+    return Loaded(initiatives, epics, children)
+
+
+def created_before(store: Store | None, initiatives: Sequence[Initiative]) -> set[str]:
+    """Initiative keys whose epic the journal says this plugin created (any run)."""
+    if store is None:
+        return set()
+    out: set[str] = set()
+    for initiative in initiatives:
+        entries = store.journal(key=INITIATIVE_SUBJECT + initiative.key, limit=20)
+        if any(e.kind == CreateEpic.kind and e.result == "ok" for e in entries):
+            out.add(initiative.key)
+    return out
+
+
+def run_epics(
+    jira: JiraApi,
+    rules: EpicRules,
+    *,
+    store: Store | None,
+    texts: EpicTexts,
+    marketing: str,
+    it: str,
+    joint: str | None = None,
+    run: str = "",
+    dry_run: bool = False,
+    checkpoint: Callable[[], None] | None = None,
+    report: EpicsReport | None = None,
+) -> EpicsReport:
+    """Bring every triggered initiative's epic, children and checklist to what the rules
+    want. An ``AtlassianError`` after retries propagates (what was done is in ``report``)."""
+    report = report if report is not None else EpicsReport()
+    reconcile: list[str] = []
+    projects = (marketing, it)
+    plan = EpicPlan()
+    for _ in range(MAX_ROUNDS):
+        loaded = load_round(
+            jira, rules, projects=projects, reconcile=reconcile, marketing=marketing, it=it
+        )
+        plan = plan_epics(
+            loaded.initiatives,
+            loaded.epics,
+            loaded.children,
+            created_before=created_before(store, loaded.initiatives),
+            rules=rules,
+            texts=texts,
+            it=it,
+            marketing=marketing,
+            joint=joint,
+        )
+        report.initiatives = sum(1 for i in loaded.initiatives if i.triggered)
+        report.epics = dict(plan.epics)
+        if not plan.actions:
+            break
+        report.rounds += 1
+        if dry_run:
+            # Later rounds depend on what this one would create: a dry run shows the first.
+            report.planned = [{**a.to_json(), "result": "planned"} for a in plan.actions]
+            break
+        done = apply_plan(
+            Plan(actions=plan.actions), jira, store=store, run=run, checkpoint=checkpoint
+        )
+        report.outcomes.extend(done)
+        if any(not o.ok for o in done):
+            break  # Jira refused something: the next run retries it, this one does not loop
+    report.notes = list(plan.notes)
+    return report
+
+
+@dataclass(frozen=True)
+class EpicsStep:
+    """The epics step as ``sync.run_sync`` calls it: the loaded rules and where things go."""
+
+    rules: EpicRules
+    texts: EpicTexts
+    marketing: str
+    it: str
+    joint: str | None = None
+
+    def run(
+        self,
+        jira: JiraApi,
+        *,
+        store: Store | None,
+        run: str = "",
+        dry_run: bool = False,
+        checkpoint: Callable[[], None] | None = None,
+        report: EpicsReport | None = None,
+    ) -> EpicsReport:
+        return run_epics(
+            jira,
+            self.rules,
+            store=store,
+            texts=self.texts,
+            marketing=self.marketing,
+            it=self.it,
+            joint=self.joint,
+            run=run,
+            dry_run=dry_run,
+            checkpoint=checkpoint,
+            report=report,
+        )
+
+
+def step_from_config(config: Any) -> EpicsStep | None:
+    """The step for a loaded ``Config``: None when its rules directory has no ``epics.yaml``
+    or the file says ``enabled: false``. A broken file is an error, not a silent skip."""
+    from .load import FILE_NAME, load_epic_rules
+
+    path = config.rules / FILE_NAME if config.rules.is_dir() else None
+    if path is None or not path.exists():
+        return None
+    rules = load_epic_rules(path)
+    if not rules.enabled:
+        return None
+    projects = config.projects
+    return EpicsStep(
+        rules, EpicTexts(config.templates), projects.marketing, projects.it, projects.joint
+    )
