@@ -708,6 +708,99 @@ def sync(
         )
 
 
+# ---------------------------------------------------------------------------- webhooks
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Server processes; all receive, one at a time processes the inbox.",
+)
+@click.option(
+    "--no-worker",
+    "receive_only",
+    is_flag=True,
+    help="Only receive and store; another bridge serve (or a later start) processes.",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, receive_only: bool) -> None:
+    """Receive Jira webhooks and Jira Automation requests, and process them like bridge sync.
+
+    POST /webhooks/jira (X-Hub-Signature with BRIDGE_WEBHOOK_SECRET), POST /automation
+    (Authorization: Bearer or X-Bridge-Token with BRIDGE_AUTOMATION_TOKEN), GET /healthz,
+    GET /metrics. A delivery is answered 202 once it is durably in the inbox of the state
+    database, 200 when it was there already; a worker then re-reads its issues from Jira and
+    syncs them. Serve plain HTTP on loopback behind a TLS reverse proxy. Stop with Ctrl-C.
+
+    \b
+    Example:
+        export BRIDGE_WEBHOOK_SECRET=... BRIDGE_AUTOMATION_TOKEN=...
+        bridge serve --host 127.0.0.1 --port 8000
+        curl -s localhost:8000/healthz
+    """
+    from .serve.run import serve as run_server
+
+    state = ctx.ensure_object(CliState)
+    config = get_config(ctx, require_site=not receive_only)
+    run_server(
+        config,
+        config_path=state.config_path,
+        host=host,
+        port=port,
+        workers=workers,
+        process=not receive_only,
+        verbose=state.verbose,
+    )
+
+
+@main.command()
+@click.option("--retry", is_flag=True, help="Queue every dead letter again, with fresh attempts.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def status(ctx: click.Context, retry: bool, fmt: str) -> None:
+    """Show the webhook inbox of bridge serve: deliveries waiting, lag, and dead letters.
+
+    A dead letter is a delivery that failed every attempt; --retry queues them all again and
+    a running bridge serve picks them up. Exits 1 while dead letters remain (0 after --retry).
+
+    \b
+    Example:
+        bridge status
+        bridge status --retry
+        bridge status --format json | jq '.dead_letters[].error'
+    """
+    from .serve.run import inbox_report
+    from .state import open_store
+
+    config = get_config(ctx, require_site=False)
+    with open_store(config.state) as store:
+        report = inbox_report(store, retry=retry)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        if retry:
+            click.echo(f"queued {report['retried']} dead letter(s) again")
+        click.echo(
+            f"inbox: {report['queued']} queued (oldest {report['lag_seconds']:.0f} s), "
+            f"{report['dead']} dead letter(s)"
+        )
+        for letter in report["dead_letters"]:
+            what = " ".join(letter["keys"]) or ("sweep" if letter["sweep"] else "-")
+            click.echo(
+                f"  {letter['id']}  {letter['event']}  {what}  {letter['attempts']} attempts, "
+                f"last {letter['buried_at']}: {letter['error']}"
+            )
+    if report["dead"]:
+        sys.exit(1)
+
+
 @main.command()
 @click.option(
     "--sprint",

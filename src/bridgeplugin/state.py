@@ -10,6 +10,11 @@ understand: ``INSERT ... ON CONFLICT ... DO UPDATE``, no SQLite-only functions):
   expired (a crashed holder does not block for longer than the lease's time to live); the
   holder renews it while it works and releases it at the end, also after errors.
 * **an audit journal** of every applied action: when, which run, what, on which issue, result.
+* **the webhook inbox** of ``bridge serve``: every delivery it acknowledged, keyed by its
+  delivery id (``X-Atlassian-Webhook-Identifier``) so a redelivery is recognised, with the
+  issue keys to re-read; ``queued`` until a worker processed it, then ``done`` (its body dropped,
+  its id kept for deduplication until purged), or ``dead`` after too many failures, with a copy
+  in **dead_letters** for ``bridge status`` / ``bridge status --retry``.
 
 The file is created with mode 0600 (its directory 0700 when created here), in WAL mode so a
 reader never blocks the writer, with ``synchronous=FULL``: a journal entry that was written
@@ -22,7 +27,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +36,15 @@ from typing import Protocol
 from .errors import BridgeError, ConfigError
 
 __all__ = [
+    "DeadLetter",
+    "Delivery",
+    "InboxStats",
     "JournalEntry",
     "Lease",
     "LeaseLost",
     "SqliteStore",
     "Store",
+    "StoreUnavailable",
     "open_store",
 ]
 
@@ -52,11 +61,29 @@ _SCHEMA = (
     " id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, run TEXT NOT NULL,"
     " kind TEXT NOT NULL, issue_key TEXT NOT NULL, detail TEXT NOT NULL, result TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS journal_issue ON journal (issue_key)",
+    # Times are seconds since the epoch (REAL): compared and ordered, never shown raw.
+    "CREATE TABLE IF NOT EXISTS inbox ("
+    " id TEXT PRIMARY KEY, received_at REAL NOT NULL, source TEXT NOT NULL,"
+    " event TEXT NOT NULL, keys TEXT NOT NULL, sweep INTEGER NOT NULL, body BLOB,"
+    " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at REAL NOT NULL, error TEXT,"
+    " done_at REAL)",
+    "CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_at)",
+    "CREATE TABLE IF NOT EXISTS dead_letters ("
+    " id TEXT PRIMARY KEY, received_at REAL NOT NULL, source TEXT NOT NULL,"
+    " event TEXT NOT NULL, keys TEXT NOT NULL, sweep INTEGER NOT NULL, body BLOB,"
+    " attempts INTEGER NOT NULL, error TEXT NOT NULL, buried_at REAL NOT NULL)",
 )
 
 
 class LeaseLost(BridgeError):
     """Our lease expired and another run took it: stop writing at once."""
+
+
+class StoreUnavailable(BridgeError):
+    """The store cannot take a write now (locked past the timeout, disk full, I/O error).
+
+    Retryable by nature: ``bridge serve`` answers 503 so that Jira delivers again later.
+    """
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,38 @@ class Lease:
     @property
     def until(self) -> str:
         return datetime.fromtimestamp(self.expires_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook or Automation request, as the inbox keeps it.
+
+    ``keys`` are the issues to re-read (never the payload's own view of them); ``sweep`` asks
+    for the scope's incremental sync instead (a sprint event touches too many issues to name).
+    """
+
+    id: str
+    received_at: float
+    source: str  # "jira" or "automation"
+    event: str
+    keys: tuple[str, ...] = ()
+    sweep: bool = False
+    body: bytes = b""
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    delivery: Delivery
+    buried_at: float
+
+
+@dataclass(frozen=True)
+class InboxStats:
+    queued: int
+    dead: int
+    oldest_queued: float | None  # received_at of the oldest queued delivery
 
 
 @dataclass(frozen=True)
@@ -96,19 +155,36 @@ class Store(Protocol):
     def release_lease(self, lease: Lease) -> None: ...
     def record(self, entries: Iterable[JournalEntry]) -> None: ...
     def journal(self, *, key: str | None = None, limit: int = 100) -> list[JournalEntry]: ...
+    # The inbox. ``enqueue`` says per delivery whether it was new (False: a duplicate id).
+    def enqueue(self, deliveries: Sequence[Delivery]) -> list[bool]: ...
+    def due(self, now: float, limit: int) -> list[Delivery]: ...
+    def complete(self, ids: Sequence[str]) -> None: ...
+    def retry_later(self, ids: Sequence[str], error: str, next_at: float) -> None: ...
+    def bury(self, ids: Sequence[str], error: str) -> None: ...
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
+    def revive(self, ids: Sequence[str] | None = None) -> int: ...
+    def inbox_stats(self) -> InboxStats: ...
+    def purge_inbox(self, before: float) -> int: ...
+    def ping(self) -> None: ...
     def close(self) -> None: ...
 
 
 class SqliteStore:
-    """``Store`` in one SQLite file. ``now`` (seconds since the epoch) is injectable for tests."""
+    """``Store`` in one SQLite file. ``now`` (seconds since the epoch) is injectable for tests.
 
-    def __init__(self, path: Path, *, now: Callable[[], float] = time.time) -> None:
+    ``timeout``: how long a write waits for another writer's lock. The webhook receiver uses a
+    short one, because Jira gives up on a slow answer and a fast 503 makes it retry sooner.
+    """
+
+    def __init__(
+        self, path: Path, *, now: Callable[[], float] = time.time, timeout: float = 30.0
+    ) -> None:
         self.path = path
         self._now = now
         _create_private(path)
         try:
             # isolation_level=None: no implicit transactions; ``_transaction`` says where they go.
-            self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             with self._transaction():
@@ -230,13 +306,168 @@ class SqliteStore:
         ).fetchall()
         return [_entry(row) for row in reversed(rows)]
 
+    # -- the inbox ----------------------------------------------------------------------------
+
+    def enqueue(self, deliveries: Sequence[Delivery]) -> list[bool]:
+        """Store new deliveries in one durable transaction (one fsync for the whole batch:
+        the receiver's group commit); True per delivery that was new, False per duplicate id.
+        A duplicate inside the batch is caught too, since the transaction sees its own rows."""
+        new: list[bool] = []
+        with self._unavailable_as_error(), self._transaction() as db:
+            for d in deliveries:
+                cursor = db.execute(
+                    "INSERT INTO inbox (id, received_at, source, event, keys, sweep, body, state,"
+                    " attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    (
+                        d.id,
+                        d.received_at,
+                        d.source,
+                        d.event,
+                        " ".join(d.keys),
+                        int(d.sweep),
+                        d.body,
+                        d.received_at,
+                    ),
+                )
+                new.append(cursor.rowcount == 1)
+        return new
+
+    def due(self, now: float, limit: int) -> list[Delivery]:
+        """Queued deliveries whose (re)try time has come, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM inbox WHERE state = 'queued' AND next_at <= ? "
+            "ORDER BY received_at, id LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [_delivery(row) for row in rows]
+
+    def complete(self, ids: Sequence[str]) -> None:
+        """Processed: drop the body, keep the id (a late redelivery is still a duplicate)."""
+        with self._unavailable_as_error(), self._transaction() as db:
+            db.executemany(
+                "UPDATE inbox SET state = 'done', body = NULL, error = NULL, done_at = ? "
+                "WHERE id = ? AND state = 'queued'",
+                [(self._now(), i) for i in ids],
+            )
+
+    def retry_later(self, ids: Sequence[str], error: str, next_at: float) -> None:
+        with self._unavailable_as_error(), self._transaction() as db:
+            db.executemany(
+                "UPDATE inbox SET attempts = attempts + 1, error = ?, next_at = ? "
+                "WHERE id = ? AND state = 'queued'",
+                [(error, next_at, i) for i in ids],
+            )
+
+    def bury(self, ids: Sequence[str], error: str) -> None:
+        """Give up on deliveries: copy them to dead_letters, mark them dead in the inbox."""
+        now = self._now()
+        with self._unavailable_as_error(), self._transaction() as db:
+            for i in ids:
+                db.execute(
+                    "INSERT INTO dead_letters (id, received_at, source, event, keys, sweep, body,"
+                    " attempts, error, buried_at) SELECT id, received_at, source, event, keys,"
+                    " sweep, body, attempts + 1, ?, ? FROM inbox WHERE id = ? AND state = 'queued'"
+                    " ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts,"
+                    " error = excluded.error, buried_at = excluded.buried_at",
+                    (error, now, i),
+                )
+                db.execute(
+                    "UPDATE inbox SET state = 'dead', attempts = attempts + 1, error = ? "
+                    "WHERE id = ? AND state = 'queued'",
+                    (error, i),
+                )
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS}, buried_at FROM dead_letters "
+            "ORDER BY buried_at, id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [DeadLetter(_delivery(row[:-1]), row[-1]) for row in rows]
+
+    def revive(self, ids: Sequence[str] | None = None) -> int:
+        """Queue dead letters (all, or those ``ids``) again with a fresh count of attempts."""
+        now = self._now()
+        with self._unavailable_as_error(), self._transaction() as db:
+            chosen = [
+                row[0]
+                for row in db.execute("SELECT id FROM dead_letters ORDER BY buried_at").fetchall()
+                if ids is None or row[0] in ids
+            ]
+            for i in chosen:
+                db.execute(
+                    "UPDATE inbox SET state = 'queued', attempts = 0, next_at = ?, "
+                    "body = (SELECT body FROM dead_letters WHERE id = ?) WHERE id = ?",
+                    (now, i, i),
+                )
+                db.execute("DELETE FROM dead_letters WHERE id = ?", (i,))
+        return len(chosen)
+
+    def inbox_stats(self) -> InboxStats:
+        queued, oldest = self._db.execute(
+            "SELECT COUNT(*), MIN(received_at) FROM inbox WHERE state = 'queued'"
+        ).fetchone()
+        (dead,) = self._db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()
+        return InboxStats(queued=queued, dead=dead, oldest_queued=oldest)
+
+    def purge_inbox(self, before: float) -> int:
+        """Forget processed deliveries done before ``before`` (their ids dedupe until then)."""
+        with self._unavailable_as_error(), self._transaction() as db:
+            cursor = db.execute("DELETE FROM inbox WHERE state = 'done' AND done_at < ?", (before,))
+        return cursor.rowcount
+
+    def ping(self) -> None:
+        """A real, durable write: what ``GET /healthz`` means by "the store is writable"."""
+        with self._unavailable_as_error(), self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('ping', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (self._stamp(),),
+            )
+
+    @contextmanager
+    def _unavailable_as_error(self) -> Iterator[None]:
+        # Locked past the timeout, disk full, read-only file, I/O error: all retryable for the
+        # caller, and none of them a reason to crash a server.
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if self._db.in_transaction:  # a failed COMMIT leaves the transaction open
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise StoreUnavailable(
+                f"the state database {self.path} cannot take a write: {exc}",
+                hint="another process may hold it locked, or the disk is full or read-only",
+            ) from None
+
     def _stamp(self) -> str:
         return datetime.fromtimestamp(self._now(), UTC).isoformat()
 
 
-def open_store(path: Path, *, now: Callable[[], float] = time.time) -> SqliteStore:
+def open_store(
+    path: Path, *, now: Callable[[], float] = time.time, timeout: float = 30.0
+) -> SqliteStore:
     """The state database at ``path`` (config ``state``), created if missing."""
-    return SqliteStore(path, now=now)
+    return SqliteStore(path, now=now, timeout=timeout)
+
+
+_DELIVERY_COLUMNS = "id, received_at, source, event, keys, sweep, body, attempts, error"
+
+
+def _delivery(row: Sequence[object]) -> Delivery:
+    id_, received_at, source, event, keys, sweep, body, attempts, error = row
+    return Delivery(
+        id=str(id_),
+        received_at=float(received_at),  # type: ignore[arg-type]
+        source=str(source),
+        event=str(event),
+        keys=tuple(str(keys).split()),
+        sweep=bool(sweep),
+        body=bytes(body) if body is not None else b"",  # type: ignore[arg-type]
+        attempts=int(attempts),  # type: ignore[call-overload]
+        error=None if error is None else str(error),
+    )
 
 
 def _entry(row: Sequence[str]) -> JournalEntry:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import time
 import uuid
@@ -49,6 +50,7 @@ __all__ = [
     "SyncReport",
     "build_jql",
     "jql_time",
+    "key_clause",
     "last_added_by",
     "run_sync",
     "sync_from_config",
@@ -57,6 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "sync"
+ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]*-[1-9][0-9]*")
 PROPERTIES = ("bridge",)
 # Renew the lease at most this often (each renewal is a synced write to the state file).
 _RENEW_EVERY = 30.0
@@ -77,6 +80,9 @@ class SyncOptions:
     jql: str | None = None  # ... and to issues matching this
     dry_run: bool = False
     overlap: timedelta = timedelta(minutes=5)
+    # Only these issues (the webhook path): read whatever their updated date, and never move
+    # the scope's watermark, which speaks for the whole scope and belongs to the sweep.
+    keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -205,8 +211,10 @@ def run_sync(
     and the lease is released."""
     start_reads, start_writes = jira.calls.reads, jira.calls.writes
     scope = scope_jql(options.projects or tuple(projects), options.jql)
+    if options.keys:
+        scope = " AND ".join(filter(None, (scope, key_clause(options.keys))))
     scope_key = f"{site_url.rstrip('/')} {scope}"
-    previous = None if options.full else store.watermark(scope_key)
+    previous = None if options.full or options.keys else store.watermark(scope_key)
     report = SyncReport(mode="incremental" if previous else "full", jql=scope)
     report.dry_run = options.dry_run
 
@@ -265,7 +273,9 @@ def run_sync(
                 jira, store=store, run=lease.owner, checkpoint=checkpoint, report=report.epics
             )
         newest = max((i.updated for i in issues if i.updated is not None), default=None)
-        if not report.failures and newest is not None and (previous is None or newest > previous):
+        # A keyed run saw a few issues, not the scope: the watermark is not its to move.
+        moves = not options.keys and newest is not None and (previous is None or newest > previous)
+        if moves and not report.failures:
             store.set_watermark(scope_key, newest)
             report.watermark = newest
         return report
@@ -292,6 +302,15 @@ def scope_jql(projects: Sequence[str], jql: str | None) -> str:
     if jql and jql.strip():
         parts.append(f"({jql.strip()})")
     return " AND ".join(parts)
+
+
+def key_clause(keys: Sequence[str]) -> str:
+    """``key in (...)`` for issue keys, which come from webhook payloads: anything that is not
+    a plain key is refused rather than pasted into JQL."""
+    for key in keys:
+        if not ISSUE_KEY.fullmatch(key):
+            raise ValueError(f"not an issue key: {key!r}")
+    return f"key in ({', '.join(dict.fromkeys(keys))})"
 
 
 def build_jql(scope: str, since: datetime | None, zone: ZoneInfo) -> str:

@@ -1,0 +1,69 @@
+"""The worker's processor: the ``bridge sync`` pipeline, narrowed to the deliveries' issues.
+
+The tagging rules are loaded once (a load takes about half a second); restart ``bridge serve``
+after changing them. The gateways are opened on first use and kept, and reopened after a run
+that failed as a whole, in case the connection is what broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from ..config import Config
+from ..logs import redact
+from ..render import Renderer
+from ..site import Site, open_site
+from ..state import Store
+from ..sync import SyncOptions, SyncReport, run_sync
+from ..tagging import Tagger
+from .worker import Outcome
+
+__all__ = ["SyncProcessor"]
+
+
+class SyncProcessor:
+    def __init__(self, config: Config, store: Store) -> None:
+        self._config = config
+        self._store = store
+        self._tagger = Tagger.load(config.rules)
+        self._renderer = Renderer(config.templates)
+        self._site: Site | None = None
+
+    def sync_keys(self, keys: Sequence[str]) -> Outcome:
+        return self._run(SyncOptions(keys=tuple(keys)))
+
+    def sweep(self) -> Outcome:
+        overlap = timedelta(minutes=self._config.sync.overlap_minutes)
+        return self._run(SyncOptions(overlap=overlap))
+
+    def close(self) -> None:
+        if self._site is not None:
+            self._site.close()
+            self._site = None
+
+    def _run(self, options: SyncOptions) -> Outcome:
+        config = self._config
+        if self._site is None:
+            self._site = open_site(config)
+        report = run_sync(
+            self._site.jira,
+            self._tagger,
+            store=self._store,
+            site_url=str(config.jira_url),
+            projects=tuple(dict.fromkeys((config.projects.marketing, config.projects.it))),
+            label=config.tagging.label,
+            renderer=self._renderer,
+            options=options,
+            lease_seconds=config.sync.lease_seconds,
+        )
+        return self._outcome(report)
+
+    def _outcome(self, report: SyncReport) -> Outcome:
+        if report.lease_holder is not None:
+            return Outcome(deferred=report.lease_message())
+        if report.error is not None:
+            self.close()
+            return Outcome(error=redact(report.error.message))
+        failed = {o.action.key: redact(str(o.result)) for o in report.failures}
+        return Outcome(failed=failed)
