@@ -56,11 +56,13 @@ def burnup_png(series: Series, *, title: str) -> bytes:
             )
         ax.set_xticks(xs, labels, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(series.currency)
-        ax.set_ylim(bottom=0)
+        # Headroom above the budget line for the legend, so it never hides a line.
+        top = max([*budget, *(v for _, v in actual), *(v for _, v in forecast)])
+        ax.set_ylim(0, top * 1.3)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
         ax.grid(axis="y", alpha=0.3)
         ax.set_title(title, fontsize=11)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", ncol=2, fontsize=8, frameon=False)
         fig.tight_layout()
         buf = io.BytesIO()
         # No timestamp or software version in the file: identical figures, identical bytes.
