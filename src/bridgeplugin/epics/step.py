@@ -26,7 +26,7 @@ from .actions import INITIATIVE_SUBJECT, CreateEpic
 from .keys import EPIC_LABEL
 from .load import EpicRules
 from .model import EpicView, Initiative, gather, view
-from .plan import EpicPlan, Note, plan_epics
+from .plan import Note, plan_epics
 from .render import EpicTexts
 
 __all__ = ["MAX_ROUNDS", "EpicsReport", "EpicsStep", "load_round", "run_epics", "step_from_config"]
@@ -144,7 +144,7 @@ def run_epics(
     report = report if report is not None else EpicsReport()
     reconcile: list[str] = []
     projects = (marketing, it)
-    plan = EpicPlan()
+    notes: dict[tuple[str, str, str], Note] = {}
     for _ in range(MAX_ROUNDS):
         loaded = load_round(
             jira, rules, projects=projects, reconcile=reconcile, marketing=marketing, it=it
@@ -162,6 +162,10 @@ def run_epics(
         )
         report.initiatives = sum(1 for i in loaded.initiatives if i.triggered)
         report.epics = dict(plan.epics)
+        # A rename is noticed in the round that adopts the epic; later rounds find it by alias.
+        for note in plan.notes:
+            notes.setdefault((note.kind, note.initiative, note.text), note)
+        report.notes = list(notes.values())
         if not plan.actions:
             break
         report.rounds += 1
@@ -175,7 +179,6 @@ def run_epics(
         report.outcomes.extend(done)
         if any(not o.ok for o in done):
             break  # Jira refused something: the next run retries it, this one does not loop
-    report.notes = list(plan.notes)
     return report
 
 
