@@ -104,6 +104,10 @@ class GroupCommitter:
 
     def _run(self) -> None:
         store: Store | None = None
+        try:
+            store = self._open_store()  # early, so a broken file shows in the log at start
+        except Exception:
+            log.exception("the inbox store cannot be opened; answering 503 until it can")
         stopping = False
         while not stopping:
             first = self._queue.get()
