@@ -59,16 +59,30 @@ class PageStore:
             " sprint TEXT, sprint_start TEXT, headline TEXT, status_title TEXT,"
             " status_colour TEXT, chart_sha TEXT, PRIMARY KEY (space, title))"
         )
+        # Added later: what we generated and the version we wrote it as (see upsert).
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(report_pages)")}
+        for column in ("content_sha", "written_version"):
+            if column not in have:
+                self._db.execute(f"ALTER TABLE report_pages ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self._db.close()
 
     def get(self, space: str, title: str) -> dict[str, str] | None:
         cur = self._db.execute(
-            "SELECT page_id, chart_sha FROM report_pages WHERE space=? AND title=?", (space, title)
+            "SELECT page_id, chart_sha, content_sha, written_version FROM report_pages"
+            " WHERE space=? AND title=?",
+            (space, title),
         )
         row = cur.fetchone()
-        return {"page_id": row[0], "chart_sha": row[1] or ""} if row else None
+        if not row:
+            return None
+        return {
+            "page_id": row[0],
+            "chart_sha": row[1] or "",
+            "content_sha": row[2] or "",
+            "written_version": row[3] or "",
+        }
 
     def put(self, space: str, title: str, **values: str | None) -> None:
         with self._db:
@@ -152,6 +166,7 @@ def upsert(
     initial_tail: str = NOTES,
 ) -> Page | None:
     """Create the page or rewrite its managed part; nothing when that part is unchanged."""
+    content_sha = hashlib.sha256(inner.strip().encode()).hexdigest()
     page = _locate(confluence, store, space, title)
     if page is None:
         out.did(f"create page {title!r}", write=True)
@@ -160,13 +175,21 @@ def upsert(
         page = confluence.create_page(
             space, title, f"{managed_block(inner)}\n{initial_tail}", parent_id=parent.id
         )
-        store.put(space, title, page_id=page.id)
+        store.put(space, title, page_id=page.id, **_written(page, content_sha))
         return page
     if not dry_run:
         store.put(space, title, page_id=page.id)
+    known = store.get(space, title) or {}
     for attempt in range(1, ATTEMPTS + 1):
         body = page.body or ""
-        if managed_part(body) == inner.strip():
+        # Confluence Cloud rewrites storage format when it saves (macro ids, attribute order),
+        # so the body read back rarely equals what we sent. What we generated, and the
+        # version we wrote it as, decide "unchanged" when nobody saved since; the text
+        # comparison covers pages written before that was recorded.
+        ours = known.get("written_version") == str(page.version)
+        if (ours and known.get("content_sha") == content_sha) or (
+            managed_part(body) == inner.strip()
+        ):
             out.did(f"page {title!r} unchanged (version {page.version})", write=False)
             return page
         if dry_run:
@@ -184,8 +207,13 @@ def upsert(
             page = confluence.get_page(page.id, body=True)
             continue
         out.did(f"update page {title!r} to version {updated.version}", write=True)
+        store.put(space, title, **_written(updated, content_sha))
         return updated
     return page  # unreachable: the loop returns or raises
+
+
+def _written(page: Page, content_sha: str) -> dict[str, str]:
+    return {"content_sha": content_sha, "written_version": str(page.version)}
 
 
 def attach_chart(

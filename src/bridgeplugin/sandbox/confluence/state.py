@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import html.entities
 import re
+import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,6 +114,16 @@ class Content:
         raise HttpError(
             404, f"No content found with id: ContentId{{id={self.id}}} and version {number}"
         )
+
+
+_MACRO_WITHOUT_ID = re.compile(r"<ac:structured-macro(?![^>]*\bac:macro-id=)")
+
+
+def normalise_storage(body: str, next_id: Callable[[], str]) -> str:
+    """What Confluence Cloud does to storage format on save: every macro gets an
+    ``ac:macro-id``. A client that compares the body it reads back with the one it sent sees
+    a difference it did not make, as it would on the real site."""
+    return _MACRO_WITHOUT_ID.sub(lambda m: f'<ac:structured-macro ac:macro-id="{next_id()}"', body)
 
 
 def validate_storage(body: str) -> None:
@@ -360,6 +371,11 @@ class ConfluenceState:
         ):
             raise HttpError(400, f"Cannot move page {moving} under itself or its descendant.")
 
+    def _macro_id(self) -> str:
+        # Its own counter: page ids must not move because a body had macros.
+        self._macros = getattr(self, "_macros", 0) + 1
+        return str(uuid.UUID(int=self._macros))
+
     def create_page(
         self,
         *,
@@ -374,6 +390,7 @@ class ConfluenceState:
         self._check_parent(space_key, parent_id)
         title = self._check_title(space_key, title)
         validate_storage(body)
+        body = normalise_storage(body, self._macro_id)
         now = self.clock.now()
         page = Content(
             id=str(self._new_number()),
@@ -418,6 +435,7 @@ class ConfluenceState:
         new_title = self._check_title(page.space_key, title, exclude=page.id)
         new_body = page.body if body is None else body
         validate_storage(new_body)
+        new_body = normalise_storage(new_body, self._macro_id)
         if parent_id is not None and str(parent_id) != page.parent_id:
             self._check_parent(page.space_key, str(parent_id), moving=page.id)
             page.parent_id = str(parent_id)
