@@ -70,8 +70,12 @@ def test_rollup_against_the_demo_after_a_sync_reads_three_times(site: EpicSite) 
     assert len(calls) == 3  # epics, children, review sub-tasks (the client's hello aside)
     assert set(progress) == {CDP, AUTUMN}
     assert progress[AUTUMN].epic == autumn
-    assert progress[AUTUMN].open_reviews == ("MKT-10", "MKT-11")
-    assert progress[CDP].open_reviews == ()
+    # MKT-10/11 at least (governance, when it runs in the sync, records more): none done.
+    opened = progress[AUTUMN].open_reviews
+    assert {"MKT-10", "MKT-11"} <= set(opened)
+    if opened:
+        keys = ", ".join(opened + progress[CDP].open_reviews)
+        assert site.search(f"key in ({keys}) AND statusCategory = Done") == []
     total = len(site.search(f"parent = {autumn}"))
     done = len(site.search(f"parent = {autumn} AND statusCategory = Done"))
     assert (progress[AUTUMN].total, progress[AUTUMN].done) == (total, done)
