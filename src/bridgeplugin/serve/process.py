@@ -7,6 +7,7 @@ that failed as a whole, in case the connection is what broke.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -17,9 +18,11 @@ from ..site import Site, open_site
 from ..state import Store
 from ..sync import SyncOptions, SyncReport, run_sync
 from ..tagging import Tagger
-from .worker import Outcome
+from .worker import Outcome, dead_here
 
 __all__ = ["SyncProcessor"]
+
+log = logging.getLogger(__name__)
 
 
 class SyncProcessor:
@@ -43,10 +46,22 @@ class SyncProcessor:
             self._site = None
 
     def _run(self, options: SyncOptions) -> Outcome:
+        report = self._sync(options)
+        if report.lease_holder is not None and dead_here(report.lease_holder.holder):
+            # A sync killed on this host (kill -9, OOM) left its lease behind; it cannot write
+            # any more, so waiting out the lease's time to live would only delay the inbox.
+            log.warning(
+                "taking over the sync lease of %s, which is gone", report.lease_holder.holder
+            )
+            self._store.release_lease(report.lease_holder)
+            report = self._sync(options)
+        return self._outcome(report)
+
+    def _sync(self, options: SyncOptions) -> SyncReport:
         config = self._config
         if self._site is None:
             self._site = open_site(config)
-        report = run_sync(
+        return run_sync(
             self._site.jira,
             self._tagger,
             store=self._store,
@@ -57,7 +72,6 @@ class SyncProcessor:
             options=options,
             lease_seconds=config.sync.lease_seconds,
         )
-        return self._outcome(report)
 
     def _outcome(self, report: SyncReport) -> Outcome:
         if report.lease_holder is not None:

@@ -35,12 +35,13 @@ from ..logs import redact
 from ..state import Delivery, Lease, LeaseLost, Store
 from .metrics import Metrics
 
-__all__ = ["LEASE_NAME", "Outcome", "Processor", "Worker", "WorkerSettings"]
+__all__ = ["LEASE_NAME", "Outcome", "Processor", "Worker", "WorkerSettings", "dead_here"]
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "inbox"
-_HOLDER = re.compile(r"^bridge serve pid (\d+) on (.+)$")
+# How bridge serve and bridge sync name a lease holder: "... pid 4242 on host-1".
+_HOLDER = re.compile(r"(?:^|\s)pid (\d+) on (\S+)$")
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ class Worker:
             except LeaseLost:
                 self._lease = None
         lease = store.acquire_lease(LEASE_NAME, self._owner, self._holder, ttl)
-        if not lease.held_by(self._owner) and _dead_here(lease.holder):
+        if not lease.held_by(self._owner) and dead_here(lease.holder):
             log.info("taking over the inbox from %s, which is gone", lease.holder)
             store.release_lease(lease)
             lease = store.acquire_lease(LEASE_NAME, self._owner, self._holder, ttl)
@@ -271,9 +272,9 @@ class Worker:
         return self._lease is not None
 
 
-def _dead_here(holder: str) -> bool:
+def dead_here(holder: str) -> bool:
     """True when ``holder`` names a process on this host that no longer runs."""
-    match = _HOLDER.match(holder)
+    match = _HOLDER.search(holder)
     if match is None or match[2] != socket.gethostname():
         return False
     try:
