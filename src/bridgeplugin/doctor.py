@@ -115,7 +115,18 @@ def run_checks(
     checks.extend(_group_checks(jira, sorted(names.groups)))
     checks.extend(_board_checks(config, jira))
     checks.extend(_tagging_checks(config, jira, names))
+    checks.extend(_epics_checks(config, jira))
     return checks
+
+
+def _epics_checks(config: Config, jira: JiraApi) -> list[Check]:
+    """epics.yaml against the site: the Epic type in the epic project, templates render."""
+    from .epics.check import doctor_lines
+
+    return [
+        Check("epic rules", outcome, detail, fix)
+        for outcome, detail, fix in doctor_lines(config, jira)
+    ]
 
 
 def _tagging_checks(config: Config, jira: JiraApi, required: Names) -> list[Check]:

@@ -45,11 +45,13 @@ class Run:
 def enabled_rules(target: Path, text: str | None = None) -> Path:
     """The shipped rules with ``epics.yaml`` turned on (or replaced by ``text``).
 
-    Without ``reviews.yaml``: governance's own step (review sub-tasks, reverts) would add its
-    writes to the ledger these tests count; tagging stays, the epics read its categories.
+    Without ``reviews.yaml`` and ``budgets.yaml``: governance's step (review sub-tasks,
+    reverts) and the sprint page published after a sync would add their writes to the ledger
+    these tests count; tagging stays, the epics read its categories.
     """
     shutil.copytree(SHIPPED_RULES, target)
     (target / "reviews.yaml").unlink(missing_ok=True)
+    (target / "budgets.yaml").unlink(missing_ok=True)
     path = target / "epics.yaml"
     if text is None:
         text = path.read_text(encoding="utf-8").replace("enabled: false", "enabled: true")
