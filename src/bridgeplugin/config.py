@@ -181,6 +181,27 @@ class SyncSettings(_Section):
     lease_seconds: PositiveFloat = Field(
         600.0, description="a crashed run blocks the next one for at most this long"
     )
+    publish: Literal["never", "closed", "changed"] = Field(
+        "closed",
+        description="sprint pages after a sync: when a sprint has closed, also whenever the "
+        "active sprint's figures changed, or never",
+    )
+
+
+class GovernanceSettings(_Section):
+    """What ``bridge sync`` does about the review rules (``kind: reviews`` files)."""
+
+    # Off until a site turns it on: reverting people's approvals is a step a site takes after
+    # it has looked at ``bridge check`` for its requests.
+    enforce: bool = Field(
+        False, description="create review sub-tasks, revert approvals made without reviews"
+    )
+    violation_label: str = Field(
+        "bridge-violation", description="label where an approval cannot be reverted"
+    )
+    max_reverts: PositiveInt = Field(
+        3, description="reverts of one request before the plugin labels it and stops"
+    )
 
 
 class Timeouts(_Section):
@@ -234,6 +255,7 @@ class Config(BaseSettings):
     custom_fields: CustomFieldNames = Field(default_factory=CustomFieldNames)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     timeouts: Timeouts = Field(default_factory=Timeouts)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     webhook_secret: SecretStr | None = Field(None, description="HMAC secret of Jira webhooks")

@@ -68,6 +68,14 @@ sync:
                              # (BRIDGE_SYNC__OVERLAP_MINUTES)
   lease_seconds: 600         # a crashed run blocks the next for at most this long
                              # (BRIDGE_SYNC__LEASE_SECONDS)
+  publish: closed            # sprint pages after a sync: closed (a sprint has closed),
+                             # changed (also the active sprint's page when its figures
+                             # changed), never (BRIDGE_SYNC__PUBLISH)
+governance:
+  enforce: false             # create review sub-tasks and revert approvals made without
+                             # the reviews of rules/reviews.yaml (BRIDGE_GOVERNANCE__ENFORCE)
+  violation_label: bridge-violation  # where an approval cannot be reverted
+  max_reverts: 3             # reverts of one request before the plugin labels it and stops
 
 # --- Confluence reports -----------------------------------------------------------------------
 confluence_space: BRIDGE           # space key (BRIDGE_CONFLUENCE_SPACE)

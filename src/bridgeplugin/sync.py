@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .apply import Outcome, apply_plan
 from .config import Config
+from .enforce import Governance, governance_from_config
 from .epics.step import EpicsReport, EpicsStep, step_from_config
 from .errors import AtlassianError, FieldNameError, NotFound
 from .jira_gateway import JiraApi
@@ -186,6 +187,7 @@ def sync_from_config(
             lease_seconds=config.sync.lease_seconds,
             progress=progress,
             epics=step_from_config(config),
+            governance=governance_from_config(config, tagger),
         )
     finally:
         store.close()
@@ -205,6 +207,7 @@ def run_sync(
     progress: Progress | None = None,
     holder: str | None = None,
     epics: EpicsStep | None = None,
+    governance: Governance | None = None,
 ) -> SyncReport:
     """One sync run. An API error after retries stops it and comes back in ``report.error``;
     per-issue failures are in ``report.failures``. Either way the watermark stays where it was
@@ -240,6 +243,19 @@ def run_sync(
         verdicts = {i.key: tagger.classify(i, directory) for i in issues}
         facts = load_facts(jira, issues, verdicts, label, me.account_id)
         report.plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
+        if governance is not None:  # review sub-tasks, reverts, lapses: enforce/step.py
+            run_id = lease.owner if lease is not None else ""
+            report.plan = governance.extend(
+                jira,
+                issues,
+                verdicts,
+                report.plan,
+                me=me.account_id,
+                dry_run=options.dry_run,
+                store=store,
+                run=run_id,
+                outcomes=report.outcomes,
+            )
         if options.dry_run:
             if epics is not None:
                 report.epics = epics.run(jira, store=store, dry_run=True)

@@ -1,0 +1,106 @@
+"""Load governance facts for many requests at once (``check.py`` does it for one).
+
+Calls, for N candidate requests (those whose review rules may apply):
+
+* the requests again with the fields review rules read (``resolution``, rule fields, the
+  ``bridge`` property): one search page per 100;
+* their review sub-tasks: one search ``parent in (...) AND (labels in (review-...) OR key in
+  (recorded))`` per 200 requests, one page per 100 sub-tasks;
+* changelogs in bulk (1,000 issues per call) only where evaluation reads them: a request in a
+  gated status or with a closed review (who approved, where it came from, what changed since),
+  a closed review sub-task (who closed it). An open request without closed reviews needs none;
+* group members of every group the policy names (one call each after one ``existing_groups``).
+
+Comments (for waivers and for comments a crashed run may have posted) are read later, only for
+the requests that need them (``step.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..check import REQUEST_FIELDS, SUB_TASK_FIELDS, _site_fields
+from ..governance import Policy, recorded_reviews
+from ..jira_gateway import JiraApi
+from ..model import ChangelogEntry, Issue
+from ..rules import StaticDirectory
+
+__all__ = ["Loaded", "is_review_task", "load"]
+
+READ_CHUNK = 100  # keys per `key in (...)` search: one page each
+PARENT_CHUNK = 200  # parents per sub-task search (the JQL stays short)
+
+
+@dataclass
+class Loaded:
+    requests: list[Issue]
+    sub_tasks: dict[str, list[Issue]]  # by parent key
+    logs: dict[str, list[ChangelogEntry]] = field(default_factory=dict)  # by issue id
+    directory: StaticDirectory = field(default_factory=StaticDirectory)
+
+
+def is_review_task(issue: Issue, policy: Policy) -> bool:
+    """A sub-task, or an issue with a review label: never itself a request needing reviews
+    (a review sub-task whose summary says "integration" would otherwise ask for reviews of
+    its own, forever)."""
+    kind = (issue.issue_type or "").casefold().replace("-", "")
+    labels = {lb.casefold() for lb in issue.labels}
+    return "subtask" in kind or any(r.label.casefold() in labels for r in policy.reviews.values())
+
+
+def load(
+    jira: JiraApi,
+    keys: Sequence[str],
+    policy: Policy,
+    *,
+    directory: StaticDirectory,
+) -> Loaded:
+    if not keys:
+        return Loaded([], {}, directory=directory)
+    present, _absent = _site_fields(jira, policy.custom_fields())
+    fields = list(dict.fromkeys([*REQUEST_FIELDS, *present]))
+    requests: list[Issue] = []
+    for chunk in _chunks(keys, READ_CHUNK):
+        jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
+        requests.extend(jira.search(jql, fields=fields, properties=("bridge",)))
+    requests = [r for r in requests if not is_review_task(r, policy)]
+    sub_tasks = _sub_tasks(jira, requests, policy)
+    logs = jira.changelogs_bulk(_needing_logs(requests, sub_tasks, policy))
+    return Loaded(requests, sub_tasks, logs, directory)
+
+
+def _sub_tasks(jira: JiraApi, requests: Sequence[Issue], policy: Policy) -> dict[str, list[Issue]]:
+    labels = ", ".join(f'"{r.label}"' for r in policy.reviews.values())
+    out: dict[str, list[Issue]] = {r.key: [] for r in requests}
+    for chunk in _chunks([r.key for r in requests], PARENT_CHUNK):
+        recorded = sorted(
+            {k for r in requests if r.key in chunk for k in recorded_reviews(r).values()}
+        )
+        which = f"labels in ({labels})" + (
+            f" OR key in ({', '.join(recorded)})" if recorded else ""
+        )
+        jql = f"parent in ({', '.join(chunk)}) AND ({which}) ORDER BY key ASC"
+        for sub in jira.search(jql, fields=list(SUB_TASK_FIELDS)):
+            if sub.parent in out:
+                out[sub.parent].append(sub)
+    return out
+
+
+def _needing_logs(
+    requests: Sequence[Issue], sub_tasks: Mapping[str, Sequence[Issue]], policy: Policy
+) -> list[str]:
+    keys: list[str] = []
+    for request in requests:
+        config = policy.gate.for_project(request.project)
+        closed = [s for s in sub_tasks.get(request.key, ()) if s.status_category == "done"]
+        gated = config.is_gated_status(request.status, request.status_category)
+        if gated or config.transitions or closed:
+            keys.append(request.key)
+        keys.extend(s.key for s in closed)
+    return keys
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
