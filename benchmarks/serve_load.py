@@ -11,8 +11,11 @@ Phases:
 1. **steady**: 30 connections, closed loop (each sends its next request when the previous is
    answered), ~6 KB bodies with valid signatures, 10% redeliveries of an earlier id.
 2. **2x connections**: the same with 60 connections.
-3. **2x rate**: open loop at twice the rate phase 1 reached, latency counted from the moment
-   each request was *due* (so waiting for a free connection counts; no coordinated omission).
+3. **2x target**: open loop at twice the 2,000/s the issue asks for, latency counted from the
+   moment each request was *due* (waiting for a free connection counts: no coordinated
+   omission), 120 connections.
+4. **2x capacity**: the same at twice the rate phase 1 reached: more than the machine can
+   answer, so latency grows for as long as the phase lasts; shown to be honest about it.
 
 After the phases the server is stopped and the state database is read: every delivery that
 got a 202 or a 200 must be in the inbox ("nothing lost"); 503s are allowed (Jira retries them).
@@ -39,9 +42,10 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SECRET = "bench-" + os.urandom(8).hex()
 HOST = "127.0.0.1"
@@ -295,6 +299,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=30)
     parser.add_argument("--duplicates", type=float, default=0.10)
     parser.add_argument("--max-requests", type=int, default=60_000, help="per phase")
+    parser.add_argument("--target", type=float, default=2000.0, help="acks/s the issue asks for")
     args = parser.parse_args()
     try:
         import uvloop
@@ -328,58 +333,36 @@ def main() -> None:
             print(
                 f"bridge serve --no-worker (pid {server.pid}), {os.cpu_count()} cores, "
                 f"fsync on (synchronous=FULL, WAL), ~{len(payload(0, random.Random(0)))} B "
-                f"bodies, {args.duplicates:.0%} redeliveries"
+                f"bodies, {args.duplicates:.0%} redeliveries; load average before "
+                f"{os.getloadavg()[0]:.2f} (other work on the machine skews every figure)"
             )
-            n = args.max_requests
-            warm = build_requests(2000, args.duplicates, seed=0)
-            asyncio.run(closed_loop(port, warm, args.connections, 2.0, "warm-up"))
-            phases = []
-            pid = server.pid
-            steady = measured(
-                pid,
-                lambda: asyncio.run(
-                    closed_loop(
-                        port,
-                        build_requests(n, args.duplicates, 1),
-                        args.connections,
-                        args.seconds,
-                        f"steady {args.connections} conns",
-                    )
-                ),
+            n, conns, dup, secs = args.max_requests, args.connections, args.duplicates, args.seconds
+            asyncio.run(closed_loop(port, build_requests(2000, dup, 0), conns, 2.0, "warm-up"))
+            phases: list[Phase] = []
+
+            def run(make: Callable[[], Coroutine[Any, Any, Phase]]) -> Phase:
+                phase = measured(server.pid, lambda: asyncio.run(make()))
+                phases.append(phase)
+                print(phase.line(), flush=True)
+                return phase
+
+            steady = run(
+                lambda: closed_loop(port, build_requests(n, dup, 1), conns, secs, f"{conns} conns")
             )
-            phases.append(steady)
-            print(steady.line(), flush=True)
-            double = measured(
-                pid,
-                lambda: asyncio.run(
-                    closed_loop(
-                        port,
-                        build_requests(n, args.duplicates, 2),
-                        2 * args.connections,
-                        args.seconds,
-                        f"2x conns ({2 * args.connections})",
-                    )
-                ),
+            run(
+                lambda: closed_loop(
+                    port, build_requests(n, dup, 2), 2 * conns, secs, f"2x conns ({2 * conns})"
+                )
             )
-            phases.append(double)
-            print(double.line(), flush=True)
-            rate = 2 * (steady.statuses[202] + steady.statuses[200]) / steady.elapsed
-            over = measured(
-                pid,
-                lambda: asyncio.run(
-                    open_loop(
-                        port,
-                        build_requests(min(n, int(rate * args.seconds) + 1), args.duplicates, 3),
-                        rate,
-                        args.seconds,
-                        4 * args.connections,
-                        f"2x rate ({rate:.0f}/s)",
-                    )
-                ),
-            )
-            phases.append(over)
-            print(over.line(), flush=True)
+            capacity = (steady.statuses[202] + steady.statuses[200]) / steady.elapsed
+            for seed, rate, name in (
+                (3, 2 * args.target, f"2x target ({2 * args.target:.0f}/s)"),
+                (4, 2 * capacity, f"2x capacity ({2 * capacity:.0f}/s)"),
+            ):
+                reqs = build_requests(min(n, int(rate * secs) + 1), dup, seed)
+                run(lambda: open_loop(port, reqs, rate, secs, 4 * conns, name))  # noqa: B023
             rss = peak_rss_mb(server.pid)
+            print(f"load average after {os.getloadavg()[0]:.2f}")
         finally:
             server.send_signal(signal.SIGINT)
             try:
