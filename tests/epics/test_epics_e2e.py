@@ -251,3 +251,39 @@ def test_a_crash_after_the_bulk_create_completes_the_checklist_without_duplicate
     site.clear_ledger()
     assert site.sync("--full").code == 0
     assert site.writes() == {}
+
+
+def test_where_parents_are_not_wanted_requests_are_linked_to_the_epic(site: EpicSite) -> None:
+    path = site.rules / "epics.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("link_projects: []", "link_projects: [MKT]"),
+        encoding="utf-8",
+    )
+    run = site.sync("--full")
+    assert run.code == 0, run.err
+    cdp = epic_of(site, CDP)
+    assert [k for k in children(site, cdp) if k.startswith("MKT-")] == []
+    issue = site.client().issue("MKT-2", fields="issuelinks")
+    linked = [
+        getattr(link, "outwardIssue", None) or getattr(link, "inwardIssue", None)
+        for link in issue.fields.issuelinks
+    ]
+    assert cdp in [i.key for i in linked if i is not None]
+    assert sorted(k for k in children(site, cdp) if k.startswith("IT-1")) == [
+        "IT-10",
+        "IT-11",
+        "IT-12",
+        "IT-13",
+    ]
+    site.clear_ledger()
+    assert site.sync("--full").code == 0
+    assert site.writes() == {}
+
+
+def test_a_dry_run_shows_the_creates_and_writes_nothing(site: EpicSite) -> None:
+    run = site.sync("--full", "--dry-run")
+    assert run.code == 0, run.err
+    actions = run.json()["epics"]["actions"]
+    assert [a["kind"] for a in actions] == ["create_epic", "create_epic"]
+    assert {a["result"] for a in actions} == {"planned"}
+    assert site.writes() == {}
