@@ -287,3 +287,30 @@ def test_a_dry_run_shows_the_creates_and_writes_nothing(site: EpicSite) -> None:
     assert [a["kind"] for a in actions] == ["create_epic", "create_epic"]
     assert {a["result"] for a in actions} == {"planned"}
     assert site.writes() == {}
+
+
+def test_a_refused_parent_is_reported_and_completed_by_the_next_run(site: EpicSite) -> None:
+    # No Edit Issues on MKT-2 this time (403): the rest goes on; the next run completes it.
+    site.faults({"method": "PUT", "path": r"/issue/MKT-2$", "status": 403})
+    run = site.sync("--full")
+    failed = [a for a in run.json()["epics"]["actions"] if a["result"] != "ok"]
+    assert [(a["kind"], a["key"]) for a in failed] == [("set_parent", "MKT-2")]
+    cdp = epic_of(site, CDP)
+    assert "MKT-2" not in children(site, cdp) and "MKT-15" in children(site, cdp)
+    site.faults()
+    run = site.sync("--full")
+    assert run.code == 0, run.err
+    assert epic_of(site, CDP) == cdp and "MKT-2" in children(site, cdp)
+
+
+def test_a_template_that_fails_stops_before_anything_is_created(site: EpicSite) -> None:
+    path = site.rules / "epics.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("summary: epic_summary.txt.j2", "summary: nope.txt.j2"))
+    run = site.sync("--full")
+    assert run.code == 2
+    assert "template nope.txt.j2 is missing" in run.err
+    assert site.epics() == []
+    path.write_text(text, encoding="utf-8")
+    assert site.sync("--full").code == 0
+    assert len(site.epics()) == 2
