@@ -314,3 +314,20 @@ def test_a_template_that_fails_stops_before_anything_is_created(site: EpicSite) 
     path.write_text(text, encoding="utf-8")
     assert site.sync("--full").code == 0
     assert len(site.epics()) == 2
+
+
+def test_counts_if_narrows_what_counts(site: EpicSite) -> None:
+    path = site.rules / "epics.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "when: [shared, approved]", "when: [shared, approved]\ncounts_if: {project_in: [MKT]}"
+        )
+    )
+    run = site.sync("--full")
+    assert run.code == 0, run.err
+    # Only MKT counts: nothing is shared any more; approved tagged requests still trigger.
+    epics = run.json()["epics"]["epics"]
+    cdp = epics[CDP]  # MKT-2 is an approved, tagged request
+    assert not [k for k in children(site, cdp) if k in ("IT-10", "IT-11", "IT-12", "IT-13")]
+    assert "MKT-2" in children(site, cdp)

@@ -102,3 +102,12 @@ def test_a_project_without_an_epic_type_is_a_site_problem() -> None:
     assert [p.line for p in missing] == [3]
     assert "does not exist" in str(missing[0])
     assert site_problems(rules, {"MKT": ["Epic"], "IT": ["Story"]}, "IT") == []
+
+
+def test_counts_if_is_parsed_by_the_rule_engine_with_lines() -> None:
+    rules = read_epic_rules("kind: epics\ncounts_if:\n  not: {status_in: [Done]}\n", "e.yaml")
+    assert rules.counts_if is not None
+    assert rules.names().get("statuses") == {"Done"}
+    with pytest.raises(RuleFileError) as caught:
+        read_epic_rules("kind: epics\ncounts_if:\n  projekt_in: [MKT]\n", "e.yaml")
+    assert caught.value.line == 3 and "project_in" in str(caught.value)

@@ -261,3 +261,16 @@ def test_epics_and_sub_tasks_are_never_members() -> None:
     assert [m.key for m in initiative.members] == ["IT-10", "MKT-2", "MKT-3"]
     result = plan(issues, [epic("IT-40", converged(["IT-10", "MKT-2", "MKT-3"]))])
     assert {a.key for a in result.actions if isinstance(a, SetParent)} == {"IT-10", "MKT-2"}
+
+
+def test_counts_if_uses_the_rule_engine_predicates() -> None:
+    from bridgeplugin.epics.step import _counts_if
+
+    r = rules("counts_if: {not: {status_in: [Done]}}\n")
+    counts = _counts_if(None, r, [])  # type: ignore[arg-type]  # no groups: Jira not asked
+    done_it = [SHARED[0], request("IT-10", status="Done")]
+    [initiative] = gather(done_it, r, marketing="MKT", it="IT", counts=counts)
+    assert [m.key for m in initiative.members] == ["MKT-2"]
+    assert not initiative.triggered  # IT's only issue does not count: not shared
+    [initiative] = gather(SHARED, r, marketing="MKT", it="IT", counts=counts)
+    assert initiative.triggered

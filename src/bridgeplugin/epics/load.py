@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RuleFileError
+from ..rules.context import FieldNames
+from ..rules.parse import Parser
+from ..rules.predicates.base import Predicate
 from ..rules.source import Document, Loc, read_document, read_text
 from .schema import EpicsFileSpec
 
@@ -33,6 +36,18 @@ class EpicRules:
     spec: EpicsFileSpec
     path: str
     lines: Mapping[str, int] = field(default_factory=dict)
+    counts_if: Predicate | None = None  # compiled ``counts_if``
+
+    def names(self) -> dict[str, set[str]]:
+        """Fields and groups ``counts_if`` reads (the load fetches exactly those)."""
+        out: dict[str, set[str]] = {}
+        stack = [self.counts_if] if self.counts_if is not None else []
+        while stack:
+            pred = stack.pop()
+            for kind, name in pred.names(FieldNames()):
+                out.setdefault(kind, set()).add(name)
+            stack.extend(pred.children())
+        return out
 
     @property
     def enabled(self) -> bool:
@@ -92,7 +107,13 @@ def _parse(doc: Document) -> EpicRules:
             "checklist.issue_type": ("checklist", "issue_type"),
         }.items()
     }
-    return EpicRules(spec=spec, path=doc.path, lines=lines)
+    counts_if = None
+    if spec.counts_if is not None:
+        # The rule engine's own parser: same predicates, same file:line errors. Predicates on
+        # the tagging verdict (tagged, category_in) belong to review files and are refused.
+        parser = Parser(doc, catalog=None, kind=KIND)
+        counts_if = parser.predicate(spec.counts_if, ("counts_if",))
+    return EpicRules(spec=spec, path=doc.path, lines=lines, counts_if=counts_if)
 
 
 def _line(doc: Document, at: Loc) -> int:

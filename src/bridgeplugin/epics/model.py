@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,14 +70,22 @@ def initiative_name(issue: Issue, rules: EpicRules) -> str | None:
 
 
 def gather(
-    issues: Sequence[Issue], rules: EpicRules, *, marketing: str, it: str
+    issues: Sequence[Issue],
+    rules: EpicRules,
+    *,
+    marketing: str,
+    it: str,
+    counts: Callable[[Issue], bool] | None = None,
 ) -> list[Initiative]:
     """Group issues by initiative key (two spellings of one name are one initiative; the most
-    used spelling names it) and decide which get an epic."""
+    used spelling names it) and decide which get an epic. ``counts``: the ``counts_if``
+    predicate, evaluated (None: every issue counts)."""
     groups: dict[str, list[tuple[Issue, str]]] = {}
     for issue in issues:
         if issue.issue_type == rules.spec.epic.issue_type or EPIC_LABEL in issue.labels:
             continue  # epics carry the initiative too (set_initiative): they are not members
+        if counts is not None and not counts(issue):
+            continue
         name = initiative_name(issue, rules)
         if name:
             groups.setdefault(initiative_key(name), []).append((issue, name))

@@ -7,7 +7,7 @@ setting.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -88,6 +88,9 @@ class EpicsFileSpec(_Strict):
     enabled: bool = True
     initiative: InitiativeSpec = Field(default_factory=InitiativeSpec)
     when: list[Trigger] = Field(default_factory=lambda: ["shared", "approved"], min_length=1)
+    # A predicate of the rule engine (the tagging rules' keys: project_in, status_in, field,
+    # reporter_in_group, not, any, all, ...): only issues it holds for count for an initiative.
+    counts_if: dict[str, Any] | None = None
     approved_statuses: list[str] = Field(default_factory=lambda: ["Approved"])
     epic: EpicSpec = Field(default_factory=EpicSpec)
     children: ChildrenSpec = Field(default_factory=ChildrenSpec)

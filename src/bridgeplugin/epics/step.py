@@ -21,6 +21,9 @@ from ..apply import Outcome, apply_plan
 from ..jira_gateway import JiraApi
 from ..model import Issue
 from ..plan import PROPERTY, Plan
+from ..rules import Context, StaticDirectory
+from ..rules.predicates.base import test as run_test
+from ..rules.result import TRUE
 from ..state import Store
 from .actions import INITIATIVE_SUBJECT, CreateEpic
 from .keys import EPIC_LABEL
@@ -94,8 +97,11 @@ def load_round(
     else:
         jql = f"{scope} AND labels is not EMPTY ORDER BY key ASC"
         fields = list(_FIELDS)
+    wanted = rules.names()
+    fields = list(dict.fromkeys([*fields, *sorted(wanted.get("fields", ()))]))
     issues = list(jira.search(jql, fields=fields, properties=[PROPERTY]))
-    initiatives = gather(issues, rules, marketing=marketing, it=it)
+    counts = _counts_if(jira, rules, sorted(wanted.get("groups", ()))) if issues else None
+    initiatives = gather(issues, rules, marketing=marketing, it=it, counts=counts)
     # No project clause: an epic a person moved to another project is still found.
     ids = [int(i) for i in reconcile if i.isdigit()][:50]
     found = jira.search(
@@ -111,6 +117,23 @@ def load_round(
         chunk = ", ".join(keys[start : start + 100])
         children.extend(jira.search(f"parent in ({chunk})", fields=_FIELDS))
     return Loaded(initiatives, epics, children)
+
+
+def _counts_if(
+    jira: JiraApi, rules: EpicRules, groups: Sequence[str]
+) -> Callable[[Issue], bool] | None:
+    """``counts_if`` as a test on one issue; the groups it names read once per round. An
+    ``error`` outcome (a field not on the issue) does not count: unsure never creates."""
+    predicate = rules.counts_if
+    if predicate is None:
+        return None
+    members: dict[str, list[str]] = {}
+    existing = jira.existing_groups(groups) if groups else set()
+    for group in (g for g in groups if g in existing):
+        for user in jira.group_members(group):
+            members.setdefault(user.account_id, []).append(group)
+    directory = StaticDirectory(members)
+    return lambda issue: run_test(predicate, Context(issue, directory)) == TRUE
 
 
 def created_before(store: Store | None, initiatives: Sequence[Initiative]) -> set[str]:
