@@ -10,6 +10,7 @@ error; 3 Atlassian API error after retries.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,25 +281,13 @@ def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None
         f"{len(tagger.rules.vendors or ())} vendors, {len(cases)} test cases "
         f"(version {tagger.version[:12]})"
     )
-    from .epics.check import epic_rules_of, render_problems, site_problems_of
-
-    epics = epic_rules_of(folder)  # strict: a broken epics.yaml exits 2 with file:line
-    epic_problems = render_problems(epics, config.templates) if epics else []
     if not (site if site is not None else config.jira_url is not None):
-        for text in epic_problems:
-            click.echo(text)
-        if epic_problems:
-            sys.exit(1)
         return
     with open_site(config) as s:
         problems = validate_names(tagger, s.jira)
-        if epics is not None:
-            epic_problems += [str(p) for p in site_problems_of(epics, s.jira, config)]
     for problem in problems:
         click.echo(problem.text())
-    for text in epic_problems:
-        click.echo(text)
-    if problems or epic_problems:
+    if problems:
         sys.exit(1)
     click.echo(f"ok: every name the rules use exists on {config.jira_url}")
 
@@ -703,10 +692,14 @@ def sync(
     progress = BarProgress() if fmt == "text" and sys.stdout.isatty() else None
     with open_site(config) as site:
         report = sync_from_config(config, site, options, progress=progress)
+        pages = _publish_after_sync(config, site, report)
+    payload = report.to_json()
+    if pages:
+        payload["published"] = pages
     if fmt == "json":
-        click.echo(json.dumps(report.to_json(), indent=2))
+        click.echo(json.dumps(payload, indent=2))
     else:
-        for line in report.lines():
+        for line in [*report.lines(), *pages]:
             click.echo(line)
     if report.error is not None:
         raise report.error
@@ -718,6 +711,28 @@ def sync(
             "the watermark was not advanced",
             hint="the next sync retries them",
         )
+
+
+def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
+    """Sprint pages a successful sync publishes (``sync.publish``); one line per page action."""
+    from datetime import UTC, datetime
+
+    from .report.run import publish_after_sync
+
+    if report.dry_run or report.error is not None or report.lease_holder is not None:
+        return []
+    if not (config.rules / "budgets.yaml").is_file():
+        # No joint budgets set up: there is no sprint page to keep current.
+        logging.getLogger(__name__).info("no budgets.yaml in %s: no sprint page", config.rules)
+        return []
+    try:
+        outcomes = publish_after_sync(config, site, as_of=datetime.now(UTC))
+    except BridgeError as exc:
+        exc.hint = (exc.hint + "; " if exc.hint else "") + (
+            "the sync itself succeeded; set sync.publish: never to skip sprint pages"
+        )
+        raise
+    return [f"{o.title}: {action}" for o in outcomes for action in o.published.actions]
 
 
 # ---------------------------------------------------------------------------- webhooks

@@ -37,8 +37,9 @@ def start_sync(site: SyncSite, rules: Path) -> subprocess.Popen[str]:
 
 
 def test_two_syncs_at_once_post_one_comment_per_issue(site: SyncSite) -> None:
-    # Slow comments keep the first run busy (and holding the lease) for a while.
-    site.faults({"method": "POST", "path": "/comment$", "latency_ms": 300})
+    # Slow comments keep the first run busy (and holding the lease) for a while: 5 comments
+    # x 1.5 s outlasts the second process's start-up even on a loaded 2-core machine.
+    site.faults({"method": "POST", "path": "/comment$", "latency_ms": 1500})
     first = start_sync(site, RULES_V1)
     deadline = time.monotonic() + 30
     while not any(c.path.endswith("/comment") for c in site.calls()):

@@ -61,7 +61,7 @@ class PageStore:
         )
         # Added later: what we generated and the version we wrote it as (see upsert).
         have = {row[1] for row in self._db.execute("PRAGMA table_info(report_pages)")}
-        for column in ("content_sha", "written_version"):
+        for column in ("content_sha", "written_version", "final"):
             if column not in have:
                 self._db.execute(f"ALTER TABLE report_pages ADD COLUMN {column} TEXT")
 
@@ -70,7 +70,7 @@ class PageStore:
 
     def get(self, space: str, title: str) -> dict[str, str] | None:
         cur = self._db.execute(
-            "SELECT page_id, chart_sha, content_sha, written_version FROM report_pages"
+            "SELECT page_id, chart_sha, content_sha, written_version, final FROM report_pages"
             " WHERE space=? AND title=?",
             (space, title),
         )
@@ -82,6 +82,7 @@ class PageStore:
             "chart_sha": row[1] or "",
             "content_sha": row[2] or "",
             "written_version": row[3] or "",
+            "final": row[4] or "",
         }
 
     def put(self, space: str, title: str, **values: str | None) -> None:

@@ -15,11 +15,11 @@ from ..budget import load_budgets
 from ..config import Config
 from ..site import Site
 from .chart import burnup_png
-from .data import ReportData, gather
+from .data import ReportData, board_sprints, gather
 from .page import IndexEntry, PageRenderer, managed_block, page_title
 from .publish import Published, open_pages, parent_page, publish_pages
 
-__all__ = ["Outcome", "publish_from_config"]
+__all__ = ["Outcome", "publish_after_sync", "publish_from_config"]
 
 
 @dataclass
@@ -84,3 +84,36 @@ def publish_from_config(
             dry_run=dry_run,
         )
     return Outcome(data=data, title=title, published=published, preview=preview)
+
+
+def publish_after_sync(config: Config, site: Site, *, as_of: datetime) -> list[Outcome]:
+    """What ``bridge sync`` publishes (``sync.publish``): the page of a sprint that has closed
+    since its page was last written, once; with ``changed``, also the active sprint's page
+    (publishing is idempotent, so an unchanged page writes nothing). Costs two reads when
+    nothing is due."""
+    mode = config.sync.publish
+    if mode == "never":
+        return []
+    projects = [config.projects.it]
+    sprints = board_sprints(site.jira, config.board_id, projects)
+    closed = sorted(
+        (s for s in sprints if s.state == "closed"),
+        key=lambda s: s.complete_date or s.end_date or as_of,
+    )
+    due: list[str] = []
+    if closed:
+        last = closed[-1]
+        with open_pages(config.state) as store:
+            final = store.get(config.confluence_space, page_title(last.name)) or {}
+        if not final.get("final"):
+            due.append(str(last.id))
+    if mode == "changed" and any(s.state == "active" for s in sprints):
+        due.append("active")
+    outcomes = []
+    for sprint in due:
+        outcome = publish_from_config(config, site, sprint=sprint, as_of=as_of)
+        if sprint != "active":
+            with open_pages(config.state) as store:
+                store.put(config.confluence_space, outcome.title, final="1")
+        outcomes.append(outcome)
+    return outcomes
