@@ -201,10 +201,13 @@ def _create_stories(jira: JiraApi, actions: Sequence[Action]) -> list[str | None
 
 def _set_parents(jira: JiraApi, actions: Sequence[Action]) -> list[str | None]:
     out: list[str | None] = []
+    # Data Center names an issue's epic in "Epic Link", not ``parent`` (Cloud, company- and
+    # team-managed alike); the gateway does the same translation on create.
+    field = "parent" if getattr(jira, "is_cloud", True) else "Epic Link"
     for action in actions:
         assert isinstance(action, SetParent)
         try:
-            jira.edit_issue(action.key, fields={"parent": action.parent})
+            jira.edit_issue(action.key, fields={field: action.parent})
         except BadRequest as exc:
             if "parent" not in str(exc.details) and "parent" not in exc.message.casefold():
                 out.append(exc.message)
