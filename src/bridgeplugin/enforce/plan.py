@@ -84,14 +84,28 @@ def _reopen(transitions: Sequence[Transition], status: str | None) -> Transition
     return named or next((t for t in transitions if t.to_status.casefold() != current), None)
 
 
-def refs(verdict: Verdict) -> dict[str, str]:
+def entry_into(entries: Sequence[ChangelogEntry], status: str) -> str:
+    """The id of the latest history entry that moved the request into ``status``: one
+    approval attempt (timestamps alone can repeat within a second)."""
+    folded = status.casefold()
+    for entry in reversed(ordered(entries)):
+        for item in entry.items:
+            if (item.field_id or item.field) == "status" and (
+                item.to_string or ""
+            ).casefold() == folded:
+                return entry.id
+    return "?"
+
+
+def refs(verdict: Verdict, log: Sequence[ChangelogEntry] = ()) -> dict[str, str]:
     """The ref of each notice the verdict calls for (violation, lapsed, rejected)."""
     key = verdict.key
     out: dict[str, str] = {}
     revert = verdict.enforcement.revert
     if verdict.violation and revert is not None:
         at = revert.entered_at.isoformat() if revert.entered_at else "?"
-        out["violation"] = ref_of("violation", key, revert.from_status, at)
+        entry = entry_into(log, revert.from_status)
+        out["violation"] = ref_of("violation", key, revert.from_status, at, entry)
     lapsed = [
         f"{r.sub_task}@{max(c.at for c in r.changes).isoformat()}"
         for r in verdict.enforcement.reopen
@@ -123,7 +137,7 @@ def plan_request(
     enf = verdict.enforcement
     key, issue_id = request.key, request.id
     posted = notices(request)
-    wanted = refs(verdict)
+    wanted = refs(verdict, log)
     new_refs: list[str] = []
 
     def unposted(ref: str) -> bool:
