@@ -11,6 +11,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ class DemoResult:
     sync: dict[str, Any] = field(default_factory=dict)
     tagged: list[dict[str, Any]] = field(default_factory=list)
     second_sync_writes: int | None = None
+    page: dict[str, Any] = field(default_factory=dict)
     calls: int = 0
     writes: int = 0
     points: int = 0
@@ -72,6 +74,7 @@ class DemoResult:
             "sync": self.sync,
             "tagged": self.tagged,
             "second_sync_writes": self.second_sync_writes,
+            "page": self.page,
             "calls": self.calls,
             "writes": self.writes,
             "points": self.points,
@@ -209,6 +212,33 @@ def _sync_twice(site: Site, config: Config, result: DemoResult, say: Callable[[s
     say(f"Second sync: {second.writes} writes (nothing changed, nothing rewritten)")
 
 
+def _publish(
+    site: Site, config: Config, result: DemoResult, say: Callable[[str], None], preview: Path
+) -> None:
+    """Publish the active sprint's page, then again to show that unchanged means unwritten."""
+    from .report.run import publish_from_config  # matplotlib only loads when a page is made
+
+    now = datetime.now(UTC)
+    first = publish_from_config(config, site, sprint="active", as_of=now, output=preview)
+    total = first.data.report.total
+    say(
+        f"Published {first.title!r} in Confluence space {config.confluence_space}: "
+        f"joint budget {total.status.label.lower()}, burn-up chart attached"
+    )
+    if first.published.url:
+        say(f"  {first.published.url}")
+    again = publish_from_config(config, site, sprint="active", as_of=now)
+    rewritten = [a for a in again.published.actions if "unchanged" not in a]
+    outcome = "; ".join(rewritten) if rewritten else "nothing changed, no new version"
+    say(f"Published again: {outcome}")
+    result.page = {
+        "title": first.title,
+        "url": first.published.url,
+        "status": total.status.label,
+        "republish_actions": again.published.actions,
+    }
+
+
 def _ledger_summary(sandbox: RunningSandbox, result: DemoResult) -> None:
     calls = sandbox.app.ledger.calls()
     result.calls = len(calls)
@@ -236,6 +266,7 @@ def run_demo(
             with open_site(config) as site:
                 _read_site(site, config, result, say)
                 _tag(site, config, result, say)
+                _publish(site, config, result, say, Path(tmp) / "sprint-page.html")
             _ledger_summary(sandbox, result)
             say(
                 f"API calls: {result.calls} ({result.calls - result.writes} reads, "
