@@ -163,9 +163,13 @@ def test_demo_reads_the_site_tags_requests_and_a_second_sync_writes_nothing():
     assert "MKT-1" in tagged  # "Trial of Sprout Social for the social team"
     assert "MKT-25" not in tagged  # hero image update in the CMS: content, not technology
     assert all(row["category"] and row["reasons"] for row in result["tagged"])
-    # Writes: one bulk label edit, one bulk property write, one comment per tagged issue.
-    assert result["writes"] == len(tagged) + 2
+    # Sync writes: one bulk label edit, one bulk property write, one comment per tagged issue.
+    assert result["sync"]["writes"] == len(tagged) + 2
     assert result["second_sync_writes"] == 0
+    # The sprint page and the index are created once, with the chart; republishing is a no-op.
+    assert result["page"]["title"] == "Marketing x IT — IT Sprint 25"
+    assert all("unchanged" in action for action in result["page"]["republish_actions"])
+    assert result["writes"] == result["sync"]["writes"] + 3
     # One search page for the whole demo site: no per-issue reads.
     assert result["calls_by_route"]["POST /rest/api/{ver}/search/jql"] >= 1
 
