@@ -38,6 +38,7 @@ class Loaded:
     sub_tasks: dict[str, list[Issue]]  # by parent key
     logs: dict[str, list[ChangelogEntry]] = field(default_factory=dict)  # by issue id
     directory: StaticDirectory = field(default_factory=StaticDirectory)
+    log_reads: int = 0  # issues whose changelogs were read
 
 
 def is_review_task(issue: Issue, policy: Policy) -> bool:
@@ -66,8 +67,9 @@ def load(
         requests.extend(jira.search(jql, fields=fields, properties=("bridge",)))
     requests = [r for r in requests if not is_review_task(r, policy)]
     sub_tasks = _sub_tasks(jira, requests, policy)
-    logs = jira.changelogs_bulk(_needing_logs(requests, sub_tasks, policy))
-    return Loaded(requests, sub_tasks, logs, directory)
+    needing = _needing_logs(requests, sub_tasks, policy)
+    logs = jira.changelogs_bulk(needing) if needing else {}
+    return Loaded(requests, sub_tasks, logs, directory, len(needing))
 
 
 def _sub_tasks(jira: JiraApi, requests: Sequence[Issue], policy: Policy) -> dict[str, list[Issue]]:

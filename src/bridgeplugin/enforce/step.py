@@ -61,6 +61,9 @@ class GovernanceResult:
     violations: list[str] = field(default_factory=list)
     blocked: dict[str, str] = field(default_factory=dict)  # key -> why not reverted
     created: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> review -> sub-task
+    sub_tasks: int = 0  # review sub-tasks found
+    logs: int = 0  # issues whose changelogs were read
+    comment_reads: int = 0  # requests whose comments were read
     verdicts: dict[str, Verdict] = field(default_factory=dict)
 
 
@@ -99,6 +102,8 @@ class Governance:
             return plan
         directory = load_directory(jira, sorted(self.policy.groups()))
         loaded = load(jira, keys, self.policy, directory=directory)
+        result.sub_tasks = sum(len(v) for v in loaded.sub_tasks.values())
+        result.logs = loaded.log_reads
         tagging = {k: verdicts.get(k) for k in keys}
         comments: dict[str, list[Comment]] = {}
         facts = {r.key: self._facts(r, loaded, tagging.get(r.key), None) for r in loaded.requests}
@@ -159,8 +164,7 @@ class Governance:
                 self._note(result, found[key], planned.blocked)
         if dry_run:
             actions.extend(self._creates(found, facts, now))
-        merged = sorted([*plan.actions, *actions], key=lambda a: a.phase)
-        return replace(plan, actions=tuple(merged))
+        return replace(plan, actions=tuple(_ordered([*plan.actions, *actions])))
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -214,6 +218,7 @@ class Governance:
         if not todo:
             return
         read = jira.comments_bulk(todo)
+        self.last.comment_reads += len(todo)
         upper = {k.upper(): v for k, v in read.items()}
         for key in todo:
             comments[key] = upper.get(key.upper(), [])
@@ -319,3 +324,13 @@ class Governance:
             log.warning(
                 "%s violates the review gate and was not reverted: %s", verdict.key, blocked
             )
+
+
+def _ordered(actions: Sequence[Action]) -> list[Action]:
+    """By phase, and within a phase one issue's actions next to each other: apply cuts bulk
+    batches at issue boundaries assuming that, and a ``bridge`` property split over two
+    batches would be written twice, the second write dropping the first one's sections."""
+    first: dict[str, int] = {}
+    for i, action in enumerate(actions):
+        first.setdefault(action.key, i)
+    return sorted(actions, key=lambda a: (a.phase, first[a.key]))
