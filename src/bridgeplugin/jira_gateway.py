@@ -1583,6 +1583,7 @@ _ISSUE_FIELD_PARSERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "labels": lambda v: {"labels": tuple(v or ())},
     "components": lambda v: {"components": tuple(_named(c) or "" for c in v or ())},
     "parent": lambda v: {"parent": (v or {}).get("key")},
+    "worklog": lambda v: _worklog_field(v),
     "resolution": lambda v: {"resolution": _named(v)},
     "created": lambda v: {"created": v},
     "updated": lambda v: {"updated": v},
@@ -1650,6 +1651,14 @@ def _changelog_entry(raw: Mapping[str, Any]) -> ChangelogEntry:
             for i in raw.get("items") or []
         ),
     )
+
+
+def _worklog_field(raw: Any) -> dict[str, Any]:
+    """The ``worklog`` field of a search (a ``PageOfWorklogs``: the first worklogs, the total)."""
+    page = raw if isinstance(raw, Mapping) else {}
+    worklogs = tuple(_worklog(w) for w in page.get("worklogs") or [])
+    total = page.get("total")
+    return {"worklogs": worklogs, "worklog_total": total if isinstance(total, int) else None}
 
 
 def _worklog(raw: Mapping[str, Any]) -> Worklog:

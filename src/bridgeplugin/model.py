@@ -137,6 +137,10 @@ class Issue(_Frozen):
     custom: dict[str, Any] = Field(default_factory=dict)  # by field *name*
     properties: dict[str, Any] = Field(default_factory=dict)  # entity properties by key
     links: tuple[IssueLink, ...] = ()
+    # The ``worklog`` field, when a search asked for it: Jira embeds up to 20 worklogs and says
+    # how many the issue has; more than embedded means reading ``issue/{key}/worklog``.
+    worklogs: tuple[Worklog, ...] | None = None
+    worklog_total: int | None = None
 
 
 class Board(_Frozen):
