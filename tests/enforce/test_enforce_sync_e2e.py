@@ -372,3 +372,17 @@ def test_enforcement_is_off_unless_configured(site: Site) -> None:
     assert result.exit_code == 0, result.output
     assert site.status("MKT-5") == "Approved"
     assert site.writes()[TRANSITION] == 0 and site.writes()[BULK_CREATE] == 0
+
+
+def test_a_sync_that_sees_only_the_review_sub_task_evaluates_its_request(site: Site) -> None:
+    # Closing a sub-task does not touch its parent's `updated`: an incremental sync or a
+    # webhook sees MKT-10 alone, and must still explain the rejection on MKT-9.
+    site.sync()
+    site.move("grace", "MKT-10", "Reject")
+
+    doc = site.sync("--jql", "key = MKT-10")
+
+    assert doc["_code"] == 0 and doc["issues_seen"] == 1
+    (comment,) = site.notices("MKT-9")
+    assert comment.startswith(NOTICES["rejected"]) and "MKT-10" in comment
+    assert site.sync("--jql", "key = MKT-10")["actions"] == []

@@ -38,7 +38,11 @@ def governance_from_config(
         return None
     renderer = GovernanceRenderer(str(config.jira_url), config.templates)
     governance = Governance(
-        policy, renderer, label=settings.violation_label, max_reverts=settings.max_reverts
+        policy,
+        renderer,
+        label=settings.violation_label,
+        max_reverts=settings.max_reverts,
+        tagger=tagger,
     )
     if now is not None:
         governance.now = now

@@ -26,7 +26,7 @@ from ..jira_gateway import JiraApi
 from ..model import ChangelogEntry, Issue
 from ..rules import StaticDirectory
 
-__all__ = ["Loaded", "is_review_task", "load"]
+__all__ = ["Loaded", "is_review_task", "load", "parents_of_reviews"]
 
 READ_CHUNK = 100  # keys per `key in (...)` search: one page each
 PARENT_CHUNK = 200  # parents per sub-task search (the JQL stays short)
@@ -56,15 +56,23 @@ def load(
     policy: Policy,
     *,
     directory: StaticDirectory,
+    tagging_fields: Iterable[str] = (),
 ) -> Loaded:
+    """``tagging_fields``: also read these (requests tagging did not load, to classify them);
+    those the site lacks are set empty, as tagging reads them."""
     if not keys:
         return Loaded([], {}, directory=directory)
-    present, _absent = _site_fields(jira, policy.custom_fields())
+    tagging_fields = set(tagging_fields)
+    present, absent = _site_fields(jira, policy.custom_fields() | tagging_fields)
+    empty = dict.fromkeys(name for name in absent if name in tagging_fields)
     fields = list(dict.fromkeys([*REQUEST_FIELDS, *present]))
     requests: list[Issue] = []
     for chunk in _chunks(keys, READ_CHUNK):
         jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
-        requests.extend(jira.search(jql, fields=fields, properties=("bridge",)))
+        for issue in jira.search(jql, fields=fields, properties=("bridge",)):
+            if empty:
+                issue = issue.model_copy(update={"custom": {**issue.custom, **empty}})
+            requests.append(issue)
     requests = [r for r in requests if not is_review_task(r, policy)]
     sub_tasks = _sub_tasks(jira, requests, policy)
     needing = _needing_logs(requests, sub_tasks, policy)
@@ -106,3 +114,17 @@ def _needing_logs(
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def parents_of_reviews(jira: JiraApi, issues: Sequence[Issue], policy: Policy) -> list[str]:
+    """The requests of the review sub-tasks among ``issues``. A change to a sub-task (a
+    review given or rejected) does not touch its parent's ``updated``, so an incremental
+    sync (or a webhook naming the sub-task) sees the sub-task only: one search per 100 of
+    them finds the requests to evaluate again."""
+    labels = {r.label.casefold() for r in policy.reviews.values()}
+    reviews = [i.key for i in issues if labels & {lb.casefold() for lb in i.labels}]
+    out: list[str] = []
+    for chunk in _chunks(reviews, READ_CHUNK):
+        jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
+        out.extend(s.parent for s in jira.search(jql, fields=["parent"]) if s.parent)
+    return list(dict.fromkeys(out))

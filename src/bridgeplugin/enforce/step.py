@@ -37,9 +37,9 @@ from ..model import Comment, Issue, Transition
 from ..plan import Action, Plan
 from ..rules import StaticDirectory
 from ..rules.result import ERROR, TRUE
-from ..tagging import TagVerdict
+from ..tagging import Tagger, TagVerdict
 from .actions import CreateReview
-from .load import Loaded, is_review_task, load
+from .load import Loaded, is_review_task, load, parents_of_reviews
 from .plan import Options, plan_request
 from .render import GovernanceRenderer
 
@@ -75,6 +75,7 @@ class Governance:
     label: str = "bridge-violation"
     max_reverts: int = 3
     sub_task_type: str = SUB_TASK_TYPE
+    tagger: Tagger | None = None  # to classify requests only their review sub-tasks brought in
     last: GovernanceResult = field(default_factory=GovernanceResult)
 
     def extend(
@@ -97,14 +98,33 @@ class Governance:
         now = self.now()
         result = self.last = GovernanceResult()
         keys = self.candidates(issues, verdicts, now)
+        seen = {i.key for i in issues}
+        # Requests whose review sub-tasks changed without them: classified here (tagging
+        # did not load them), with a directory of tagging's groups as well.
+        extra = []
+        if self.tagger is not None:
+            extra = [k for k in parents_of_reviews(jira, issues, self.policy) if k not in seen]
+        keys = list(dict.fromkeys([*keys, *extra]))
         result.candidates = len(keys)
         if not keys:
             return plan
-        directory = load_directory(jira, sorted(self.policy.groups()))
-        loaded = load(jira, keys, self.policy, directory=directory)
+        groups = set(self.policy.groups())
+        if extra and self.tagger is not None:
+            groups |= self.tagger.groups()
+        directory = load_directory(jira, sorted(groups))
+        loaded = load(
+            jira,
+            keys,
+            self.policy,
+            directory=directory,
+            tagging_fields=self.tagger.custom_fields() if extra and self.tagger else (),
+        )
         result.sub_tasks = sum(len(v) for v in loaded.sub_tasks.values())
         result.logs = loaded.log_reads
         tagging = {k: verdicts.get(k) for k in keys}
+        for request in loaded.requests:
+            if request.key not in verdicts and self.tagger is not None:
+                tagging[request.key] = self.tagger.classify(request, directory)
         comments: dict[str, list[Comment]] = {}
         facts = {r.key: self._facts(r, loaded, tagging.get(r.key), None) for r in loaded.requests}
         found = {k: evaluate(self.policy, f, directory, now=now) for k, f in facts.items()}
