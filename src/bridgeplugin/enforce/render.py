@@ -20,8 +20,19 @@ REJECTED_TEMPLATE = "review_rejected_comment.txt.j2"
 
 
 def change_text(change: Change) -> str:
+    """ "Vendor changed: Meta -> TikTok (2026-11-09 09:00 by Mateo)"; long texts shortened."""
     by = f" by {change.by.name}" if change.by else ""
-    return f"{change.why} ({change.at:%Y-%m-%d %H:%M}{by})"
+    values = ""
+    if change.before is not None or change.after is not None:
+        values = f": {_short(change.before)} -> {_short(change.after)}"
+    return f"{change.why}{values} ({change.at:%Y-%m-%d %H:%M}{by})"
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    if not text:
+        return "(empty)"
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class GovernanceRenderer(Renderer):
