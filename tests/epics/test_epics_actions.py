@@ -116,3 +116,28 @@ def test_the_oldest_epic_keeps_its_place() -> None:
     spec = {"fields": {"summary": "CDP"}}
     outcomes(fake, CreateEpic("initiative:cdp", "", initiative="cdp", spec=spec))
     assert not [c for c in fake.calls if c[0] == "edit"]  # the other one retires its own
+
+
+def test_the_round_after_a_create_asks_for_the_new_epics_by_id() -> None:
+    """Cloud's search may not show an issue created a moment ago: the next round's epic
+    search names the new ids in reconcileIssues, so it never plans a second create."""
+    from pathlib import Path
+
+    from bridgeplugin.epics.load import load_epic_rules
+    from bridgeplugin.epics.step import _Recording, load_round
+
+    fake = Fake()
+    recording = _Recording(fake)
+    recording.create_issue({"fields": {"summary": "CDP"}})
+    assert recording.created == ["200"]
+    rules = load_epic_rules(Path(__file__).resolve().parents[2] / "rules")
+    load_round(
+        fake,
+        rules,
+        projects=("MKT", "IT"),
+        reconcile=recording.created,  # type: ignore[arg-type]
+        marketing="MKT",
+        it="IT",
+    )
+    searches = [c[1] for c in fake.calls if c[0] == "search"]
+    assert any("bridge-epic" in jql and ids == [200] for jql, ids in searches)

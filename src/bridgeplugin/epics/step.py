@@ -196,13 +196,38 @@ def run_epics(
             # Later rounds depend on what this one would create: a dry run shows the first.
             report.planned = [{**a.to_json(), "result": "planned"} for a in plan.actions]
             break
+        recording = _Recording(jira)
         done = apply_plan(
-            Plan(actions=plan.actions), jira, store=store, run=run, checkpoint=checkpoint
+            Plan(actions=plan.actions),
+            recording,  # type: ignore[arg-type]  # JiraApi by delegation
+            store=store,
+            run=run,
+            checkpoint=checkpoint,
         )
+        # Cloud's search is eventually consistent: the next round asks for the epics just
+        # created by id, so it cannot miss them and plan a second create.
+        reconcile = [*reconcile, *recording.created][-50:]
         report.outcomes.extend(done)
         if any(not o.ok for o in done):
             break  # Jira refused something: the next run retries it, this one does not loop
     return report
+
+
+class _Recording:
+    """The gateway, noting the ids of the issues ``create_issue`` made (or its probe found)."""
+
+    def __init__(self, jira: JiraApi) -> None:
+        self._jira = jira
+        self.created: list[str] = []
+
+    def create_issue(self, spec: Any, *, probe: Any = None) -> Any:
+        result = self._jira.create_issue(spec, probe=probe)
+        if result.id:
+            self.created.append(result.id)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jira, name)
 
 
 @dataclass(frozen=True)
