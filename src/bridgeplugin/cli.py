@@ -281,13 +281,25 @@ def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None
         f"{len(tagger.rules.vendors or ())} vendors, {len(cases)} test cases "
         f"(version {tagger.version[:12]})"
     )
+    from .epics.check import epic_rules_of, render_problems, site_problems_of
+
+    epics = epic_rules_of(folder)  # strict: a broken epics.yaml exits 2 with file:line
+    epic_problems = render_problems(epics, config.templates) if epics else []
     if not (site if site is not None else config.jira_url is not None):
+        for text in epic_problems:
+            click.echo(text)
+        if epic_problems:
+            sys.exit(1)
         return
     with open_site(config) as s:
         problems = validate_names(tagger, s.jira)
+        if epics is not None:
+            epic_problems += [str(p) for p in site_problems_of(epics, s.jira, config)]
     for problem in problems:
         click.echo(problem.text())
-    if problems:
+    for text in epic_problems:
+        click.echo(text)
+    if problems or epic_problems:
         sys.exit(1)
     click.echo(f"ok: every name the rules use exists on {config.jira_url}")
 
