@@ -5,6 +5,20 @@ its inputs (board sprints, issues of the initiatives with their changelogs and w
 rate card's group members) and the facts of the two other sections: shared initiatives (the
 ``Initiative`` field, per team) and governance (the ``bridge`` issue property's ``tagging``
 record, and the governance verdict of every tagged request when a review policy is shipped).
+
+Calls, all in bulk (none per issue or per person when the data fits the bulk paths):
+
+* one search of every issue of the budgets' projects (one page per 100), with the fields the
+  page, the costs and the tagging rules read, and the ``worklog`` field: Jira embeds the first
+  20 worklogs and their total, so ``issue/{key}/worklog`` is read only for an issue of an
+  initiative with more worklogs than that;
+* their changelogs in bulk (1,000 issues per call);
+* one ``existing_groups`` and one ``group_members`` per existing group, for every group the
+  rate card, the tagging rules and the review policy name: the people's groups come from
+  there, never from ``user/groups`` per person;
+* for the tagged requests, the governance step's bulk loader (``enforce/load.py``: the
+  requests with the review rules' fields, their review sub-tasks, the changelogs evaluation
+  reads) and, when the policy has waivers, their comments in bulk (100 issues per call).
 """
 
 from __future__ import annotations
@@ -14,12 +28,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..budget import BudgetBook, IssueFacts, SprintReport, collect_costs, pick_sprint, sprint_report
 from ..errors import BridgeError, ConfigError, NotFound
 from ..jira_gateway import JiraApi
-from ..model import ChangelogEntry, Issue, Sprint
+from ..model import ChangelogEntry, Comment, Issue, Sprint, Worklog
 from ..plan import tagging_record
+from ..rules import StaticDirectory
+from ..tagging import SYSTEM_FIELDS
+
+if TYPE_CHECKING:
+    from ..governance import Policy
+    from ..tagging import Tagger
 
 __all__ = [
     "GovernanceFacts",
@@ -44,6 +65,21 @@ ISSUE_FIELDS = (
     "created",
     "project",
 )
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The tagging rules and the review policy, when ``rules_dir`` ships a policy; otherwise
+    why governance is not evaluated (``note``: said on the page, ``None``: nothing to say)."""
+
+    tagger: Tagger | None = None
+    policy: Policy | None = None
+    note: str | None = None
+    absent: tuple[str, ...] = ()  # fields the tagging rules read that the site lacks
+
+    @property
+    def governed(self) -> bool:
+        return self.tagger is not None and self.policy is not None
 
 
 @dataclass(frozen=True)
@@ -138,15 +174,27 @@ def gather(
     projects = sorted({p for d in book.departments for p in d.projects})
     ifield = book.costs.initiative_field
     cost_fields = [f for f in (book.costs.one_off.field, book.costs.monthly.field) if f]
+    rules = _load_rules(jira, rules_dir)
+    worklogs = book.costs.worklogs_enabled
+    fields = [*ISSUE_FIELDS, ifield, *cost_fields, *(["worklog"] if worklogs else [])]
+    tagger, policy = rules.tagger, rules.policy
+    if tagger is not None:  # tagging reads these: the tagged requests are classified from here
+        fields += [*SYSTEM_FIELDS, *sorted(tagger.custom_fields() - set(rules.absent))]
     issues = list(
         jira.search(
             f"project in ({', '.join(projects)}) ORDER BY key",
-            fields=[*ISSUE_FIELDS, ifield, *cost_fields],
+            fields=list(dict.fromkeys(fields)),
             properties=("bridge",),
         )
     )
-    facts = _issue_facts(jira, issues, ifield, worklogs=book.costs.worklogs_enabled)
-    groups = _groups(jira, book)
+    facts = _issue_facts(jira, issues, ifield, worklogs=worklogs)
+    tagged = _tagged(issues)
+    rate_card = sorted({g for t in book.teams for g in t.groups})
+    names = set(rate_card)
+    if tagged and tagger is not None and policy is not None:
+        names |= tagger.groups() | policy.groups()
+    members = _members(jira, sorted(names))
+    groups = _groups(members, rate_card)
     costs = collect_costs(book, facts.values(), groups=groups)
     report = sprint_report(book, sprints, costs, as_of=as_of, sprint=chosen.id)
     window = (report.sprint.start, report.sprint.cutoff)
@@ -155,9 +203,31 @@ def gather(
         sprint=chosen,
         sprints=tuple(sprints),
         initiatives=_initiatives(book, issues, ifield),
-        governance=_governance(jira, issues, facts, window, rules_dir, label, as_of),
+        governance=_governance(
+            jira, tagged, facts, window, rules, StaticDirectory(members), label, as_of
+        ),
         jira_url=jira_url.rstrip("/"),
     )
+
+
+def _load_rules(jira: JiraApi, rules_dir: Path | None) -> _Rules:
+    """The tagging rules and review policy (files only), and which fields tagging reads that
+    the site lacks (from the field catalog, read once per gateway)."""
+    from ..check import _site_fields
+    from ..governance import categories_of, load_policy
+    from ..tagging import Tagger
+
+    if rules_dir is None:
+        return _Rules()
+    try:
+        tagger = Tagger.load(rules_dir)
+        policy = load_policy(rules_dir, categories=categories_of(tagger.rules))
+    except BridgeError as exc:  # no or broken policy: the page says so instead of guessing
+        return _Rules(note=str(exc))
+    if policy is None:
+        return _Rules(note="no review policy")
+    _present, absent = _site_fields(jira, tagger.custom_fields())
+    return _Rules(tagger, policy, absent=tuple(absent))
 
 
 def _issue_facts(
@@ -174,19 +244,39 @@ def _issue_facts(
 
     out: dict[str, IssueFacts] = {}
     for issue in issues:
-        wl = tuple(jira.worklogs(issue.key)) if worklogs and in_initiative(issue) else ()
+        wl = _worklogs(jira, issue) if worklogs and in_initiative(issue) else ()
         out[issue.key] = IssueFacts(issue, tuple(logs.get(issue.id, ())), wl)
     return out
 
 
-def _groups(jira: JiraApi, book: BudgetBook) -> dict[str, list[str]]:
-    """account id -> the rate card's groups the person is in (one call per existing group)."""
-    names = sorted({g for t in book.teams for g in t.groups})
+def _worklogs(jira: JiraApi, issue: Issue) -> tuple[Worklog, ...]:
+    """The worklogs the search embedded, when they are all of them; otherwise read them all."""
+    embedded, total = issue.worklogs, issue.worklog_total
+    if embedded is not None and total is not None and total <= len(embedded):
+        return embedded
+    return tuple(jira.worklogs(issue.key))
+
+
+def _members(jira: JiraApi, names: Sequence[str]) -> dict[str, list[str]]:
+    """account id -> the groups of ``names`` the person is in: one ``existing_groups`` call,
+    then one call per existing group (a group the site lacks has no members here)."""
     out: dict[str, list[str]] = {}
-    for group in sorted(jira.existing_groups(names)):
-        for user in jira.group_members(group):
+    for group in sorted(jira.existing_groups(names)) if names else []:
+        try:
+            users = jira.group_members(group)
+        except NotFound:  # Data Center answers every name as existing
+            log.info("the site has no group %r: counted as empty", group)
+            continue
+        for user in users:
             out.setdefault(user.account_id, []).append(group)
     return out
+
+
+def _groups(members: Mapping[str, Sequence[str]], rate_card: Sequence[str]) -> dict[str, list[str]]:
+    """account id -> the rate card's groups the person is in."""
+    wanted = set(rate_card)
+    out = {acc: [g for g in groups if g in wanted] for acc, groups in members.items()}
+    return {acc: groups for acc, groups in out.items() if groups}
 
 
 def _initiatives(
@@ -243,20 +333,24 @@ def _label_added_at(log: Sequence[ChangelogEntry], label: str) -> datetime | Non
     return when
 
 
+def _tagged(issues: Sequence[Issue]) -> list[Issue]:
+    """Issues whose ``bridge`` property records them as tagged."""
+    return [i for i in issues if (tagging_record(i) or {}).get("tag")]
+
+
 def _governance(
     jira: JiraApi,
     issues: Sequence[Issue],
     facts: Mapping[str, IssueFacts],
     window: tuple[datetime, datetime],
-    rules_dir: Path | None,
+    rules: _Rules,
+    directory: StaticDirectory,
     label: str,
     as_of: datetime,
 ) -> GovernanceFacts:
     tagged: list[TaggedRequest] = []
     for issue in issues:
-        record = tagging_record(issue)
-        if not (record and record.get("tag")):
-            continue
+        record = tagging_record(issue) or {}
         # The property has no date: the label's arrival in the changelog says when it was
         # tagged; a label present from creation counts from the issue's creation.
         when = _label_added_at(facts[issue.key].changelog, label) or issue.created
@@ -270,36 +364,65 @@ def _governance(
                 tagged_this_sprint=this,
             )
         )
-    if not tagged or rules_dir is None:
+    if not tagged or (not rules.governed and rules.note is None):
         return GovernanceFacts(tuple(tagged), (), evaluated=False)
-    return _verdicts(jira, tagged, rules_dir, as_of)
+    if not rules.governed:
+        return GovernanceFacts(tuple(tagged), (), evaluated=False, note=rules.note)
+    return _verdicts(jira, tagged, {i.key: i for i in issues}, rules, directory, as_of)
 
 
 def _verdicts(
-    jira: JiraApi, tagged: list[TaggedRequest], rules_dir: Path, as_of: datetime
+    jira: JiraApi,
+    tagged: list[TaggedRequest],
+    seen: Mapping[str, Issue],
+    rules: _Rules,
+    directory: StaticDirectory,
+    as_of: datetime,
 ) -> GovernanceFacts:
-    """Evaluate the review policy for each tagged request (the ``bridge check`` read path)."""
+    """Evaluate the review policy for every tagged request, with the facts ``bridge check``
+    reads, loaded for all of them at once (the governance step's bulk loader)."""
     from ..check import check_issue
-    from ..governance import categories_of, load_policy
-    from ..tagging import Tagger
+    from ..enforce.load import load
+    from ..governance import RequestFacts, Verdict, evaluate
 
-    try:
-        tagger = Tagger.load(rules_dir)
-        policy = load_policy(rules_dir, categories=categories_of(tagger.rules))
-    except BridgeError as exc:  # no or broken policy: the page says so instead of guessing
-        return GovernanceFacts(tuple(tagged), (), evaluated=False, note=str(exc))
-    if policy is None:
-        return GovernanceFacts(tuple(tagged), (), evaluated=False, note="no review policy")
+    tagger, policy = rules.tagger, rules.policy
+    if tagger is None or policy is None:
+        raise AssertionError("governance without rules")
+    loaded = load(jira, [t.key for t in tagged], policy, directory=directory)
+    requests = {r.key: r for r in loaded.requests}
+    comments: dict[str, list[Comment]] | None = None
+    if policy.waivers and requests:
+        read = {k.upper(): v for k, v in jira.comments_bulk(list(requests)).items()}
+        comments = {k: read.get(k.upper(), []) for k in requests}
+    # A field the tagging rules read that the site lacks is empty (as ``bridge check`` has it).
+    empty = dict.fromkeys(rules.absent)
     out: list[TaggedRequest] = []
     pending: list[PendingReview] = []
     for t in tagged:
-        checked = check_issue(jira, t.key, tagger=tagger, policy=policy, now=as_of)
-        v = checked.verdict
-        created = {s.key: s.created for s in checked.facts.sub_tasks}
+        request = requests.get(t.key)
+        if request is None:  # a sub-task or review task tagged as a request: read it alone
+            checked = check_issue(jira, t.key, tagger=tagger, policy=policy, now=as_of)
+            v: Verdict = checked.verdict
+            facts = checked.facts
+        else:
+            issue = seen[t.key]
+            if empty:
+                issue = issue.model_copy(update={"custom": {**issue.custom, **empty}})
+                request = request.model_copy(update={"custom": {**request.custom, **empty}})
+            subs = loaded.sub_tasks.get(t.key, [])
+            facts = RequestFacts(
+                issue=request,
+                tagging=tagger.classify(issue, directory),
+                sub_tasks=subs,
+                changelogs={i: loaded.logs.get(i, []) for i in [request.id, *(s.id for s in subs)]},
+                comments=comments.get(t.key, []) if comments is not None else None,
+            )
+            v = evaluate(policy, facts, directory, now=as_of)
+        created = {s.key: s.created for s in facts.sub_tasks}
         for r in v.reviews:
             if r.state != "pending":
                 continue
-            since = created.get(r.sub_task or "") or checked.facts.issue.created
+            since = created.get(r.sub_task or "") or facts.issue.created
             age = (as_of - since).days if since else None
             pending.append(PendingReview(t.key, r.title, r.sub_task, age))
         out.append(
