@@ -386,3 +386,45 @@ def test_a_sync_that_sees_only_the_review_sub_task_evaluates_its_request(site: S
     (comment,) = site.notices("MKT-9")
     assert comment.startswith(NOTICES["rejected"]) and "MKT-10" in comment
     assert site.sync("--jql", "key = MKT-10")["actions"] == []
+
+
+def _drop_transition(site: Site, workflow: str, name: str) -> None:
+    """A site whose workflow lacks a way back (the sandbox is reset after each test)."""
+    flow = site.sandbox.app.site.jira.workflows[workflow]
+    flow.transitions[:] = [t for t in flow.transitions if t.name != name]
+
+
+def test_without_a_transition_back_the_request_is_labelled_once(site: Site) -> None:
+    _drop_transition(site, "Marketing request workflow", "Back to review")
+
+    doc = site.sync()
+
+    assert doc["_code"] == 0
+    assert site.status("MKT-5") == "Approved"
+    assert "bridge-violation" in site.issue("MKT-5").fields.labels
+    (comment,) = site.notices("MKT-5")
+    assert comment.startswith(NOTICES["blocked"])
+    assert "no transition leads from Approved to In Review" in comment
+    site.clear_ledger()
+    assert site.sync()["actions"] == [] and site.writes() == Counter()
+
+
+def test_a_lapsed_review_that_cannot_be_reopened_gets_a_fresh_sub_task(site: Site) -> None:
+    _drop_transition(site, "Sub-task workflow", "Reopen")
+    site.sync()
+    site.move("priya", "MKT-2", "Back to review")
+    site.as_user("priya").issue("MKT-2").update(
+        fields={"summary": "Connect HubSpot to Salesforce through a new sftp connector"}
+    )
+
+    site.sync()
+
+    integration = site.reviews("MKT-2", "review-integration")
+    assert len(integration) == 2 and "MKT-3" in integration
+    fresh = next(k for k in integration if k != "MKT-3")
+    assert site.status("MKT-3") == "Done"
+    (comment,) = site.notices("MKT-2")
+    assert comment.startswith(NOTICES["lapsed"]) and f"{fresh} " in comment
+    assert site.record("MKT-2")["reviews"]["integration"] == {"key": fresh}
+    site.clear_ledger()
+    assert site.sync()["actions"] == [] and site.writes() == Counter()

@@ -222,7 +222,9 @@ def plan_request(
         ref = wanted["lapsed"]
         if unposted(ref):
             by_name = {r.name: r for r in verdict.reviews}
-            lapsed = [(by_name[r.review], reopened[r.review]) for r in enf.reopen]
+            lapsed = [
+                (by_name[r.review], reopened[r.review], created.get(r.review)) for r in enf.reopen
+            ]
             body = render.lapsed_comment(key=key, ref=ref, lapsed=lapsed)
             comment = ReviewComment(key, issue_id, notice="lapsed", ref=ref, body=body)
         new_refs.extend(wanted.values())

@@ -118,17 +118,20 @@ class GovernanceRenderer(Renderer):
         return f"{marker_line('violation' if reverted else 'blocked', ref)}\n\n{body}"
 
     def lapsed_comment(
-        self, *, key: str, ref: str, lapsed: Sequence[tuple[ReviewVerdict, bool]]
+        self, *, key: str, ref: str, lapsed: Sequence[tuple[ReviewVerdict, bool, str | None]]
     ) -> str:
+        """``lapsed``: (review, reopened, the fresh sub-task created instead, if any)."""
         items = [
             {
                 "title": r.title,
                 "sub_task": r.sub_task,
                 "url": self.url(r.sub_task or key),
                 "reopened": reopened,
+                "fresh": fresh,
+                "fresh_url": self.url(fresh) if fresh else "",
                 "changes": [change_text(c) for c in r.changes],
             }
-            for r, reopened in lapsed
+            for r, reopened, fresh in lapsed
         ]
         body = self._render(LAPSED_TEMPLATE, key=key, lapsed=items)
         return f"{marker_line('lapsed', ref)}\n\n{body}"

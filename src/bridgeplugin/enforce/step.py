@@ -31,7 +31,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..apply import Outcome, apply_plan
-from ..governance import Policy, RequestFacts, Verdict, evaluate, recorded_reviews
+from ..governance import (
+    Policy,
+    RequestFacts,
+    ReviewToCreate,
+    Verdict,
+    evaluate,
+    recorded_reviews,
+)
 from ..jira_gateway import JiraApi
 from ..model import Comment, Issue, Transition
 from ..plan import Action, Plan
@@ -136,15 +143,18 @@ class Governance:
             {k: evaluate(self.policy, facts[k], directory, now=now) for k in want if k in facts}
         )
 
-        created = self._create(jira, found, facts, dry_run, store, run, outcomes)
-        for key, reviews in created.items():
-            if reviews and not dry_run:
+        transitions = self._transitions(jira, found)
+        fresh = self._unreopenable(found, transitions)
+        created = self._create(jira, found, facts, fresh, dry_run, store, run, outcomes)
+        for key in created:
+            # Re-evaluated so the comment and record name the new sub-tasks; a request whose
+            # lapsed review got a fresh sub-task keeps its verdict: the lapse is still news.
+            if found[key].enforcement.create and key not in fresh:
                 found[key] = evaluate(self.policy, facts[key], directory, now=now)
         result.created = created
         result.evaluated = len(found)
         result.verdicts = found
 
-        transitions = self._transitions(jira, found)
         options = Options(me=me, label=self.label, max_reverts=self.max_reverts)
         actions: list[Action] = []
         retry: list[str] = []
@@ -183,7 +193,7 @@ class Governance:
                 actions.extend(planned.actions)
                 self._note(result, found[key], planned.blocked)
         if dry_run:
-            actions.extend(self._creates(found, facts, now))
+            actions.extend(self._creates(found, facts, fresh, now))
         return replace(plan, actions=tuple(_ordered([*plan.actions, *actions])))
 
     # -- steps ----------------------------------------------------------------------------------
@@ -244,14 +254,42 @@ class Governance:
             comments[key] = upper.get(key.upper(), [])
             facts[key] = self._facts(facts[key].issue, loaded, tagging.get(key), comments[key])
 
+    def _unreopenable(
+        self, found: Mapping[str, Verdict], transitions: Mapping[str, Sequence[Transition]]
+    ) -> dict[str, list[ReviewToCreate]]:
+        """Lapsed reviews whose sub-task has no way out of Done: a fresh sub-task instead."""
+        out: dict[str, list[ReviewToCreate]] = {}
+        for key, verdict in found.items():
+            for lapse in verdict.enforcement.reopen:
+                if transitions.get(lapse.sub_task):
+                    continue
+                r = verdict.review(lapse.review)
+                review = self.policy.reviews[lapse.review]
+                out.setdefault(key, []).append(
+                    ReviewToCreate(
+                        review=r.name,
+                        title=r.title,
+                        summary=f"{r.title}: {verdict.summary or key}",
+                        label=r.label,
+                        groups=r.groups,
+                        assignee=review.assignee,
+                        due_days=review.due_days,
+                    )
+                )
+        return out
+
     def _creates(
-        self, found: Mapping[str, Verdict], facts: Mapping[str, RequestFacts], now: datetime
+        self,
+        found: Mapping[str, Verdict],
+        facts: Mapping[str, RequestFacts],
+        fresh: Mapping[str, Sequence[ReviewToCreate]],
+        now: datetime,
     ) -> list[CreateReview]:
         out: list[CreateReview] = []
         sink: dict[tuple[str, str], object] = {}
         for key, verdict in found.items():
             request = facts[key].issue
-            for item in verdict.enforcement.create:
+            for item in [*verdict.enforcement.create, *fresh.get(key, ())]:
                 review = self.policy.reviews[item.review]
                 fields: dict[str, object] = {
                     "project": {"key": request.project},
@@ -292,6 +330,7 @@ class Governance:
         jira: JiraApi,
         found: dict[str, Verdict],
         facts: dict[str, RequestFacts],
+        fresh: Mapping[str, Sequence[ReviewToCreate]],
         dry_run: bool,
         store: Store | None,
         run: str,
@@ -300,7 +339,7 @@ class Governance:
         """Create the missing review sub-tasks now; add them to the facts as open sub-tasks."""
         if dry_run:
             return {}
-        creates = self._creates(found, facts, self.now())
+        creates = self._creates(found, facts, fresh, self.now())
         if not creates:
             return {}
         apply_plan(Plan(tuple(creates)), jira, store=store, run=run, outcomes=outcomes)
