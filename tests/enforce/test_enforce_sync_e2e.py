@@ -428,3 +428,13 @@ def test_a_lapsed_review_that_cannot_be_reopened_gets_a_fresh_sub_task(site: Sit
     assert site.record("MKT-2")["reviews"]["integration"] == {"key": fresh}
     site.clear_ledger()
     assert site.sync()["actions"] == [] and site.writes() == Counter()
+
+
+def test_a_dry_run_plans_reviews_and_reverts_and_writes_nothing(site: Site) -> None:
+    doc = site.sync("--dry-run")
+
+    assert doc["_code"] == 0 and site.writes() == Counter()
+    planned = {(a["kind"], a["key"]) for a in doc["actions"]}
+    assert ("create_review", "MKT-5") in planned and ("revert", "MKT-5") in planned
+    assert ("revert", "MKT-2") not in planned
+    assert site.status("MKT-5") == "Approved"
