@@ -122,7 +122,11 @@ def parents_of_reviews(jira: JiraApi, issues: Sequence[Issue], policy: Policy) -
     sync (or a webhook naming the sub-task) sees the sub-task only: one search per 100 of
     them finds the requests to evaluate again."""
     labels = {r.label.casefold() for r in policy.reviews.values()}
-    reviews = [i.key for i in issues if labels & {lb.casefold() for lb in i.labels}]
+    # Sub-tasks a loaded request has on record need no search: their request is loaded.
+    known = {k for i in issues for k in recorded_reviews(i).values()}
+    reviews = [
+        i.key for i in issues if i.key not in known and labels & {lb.casefold() for lb in i.labels}
+    ]
     out: list[str] = []
     for chunk in _chunks(reviews, READ_CHUNK):
         jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
