@@ -234,7 +234,8 @@ def _issue_facts(
     jira: JiraApi, issues: Sequence[Issue], ifield: str, *, worklogs: bool
 ) -> dict[str, IssueFacts]:
     """Changelogs for all issues in one bulk call; worklogs only for issues of an initiative
-    (or their children), one call each: the rest cannot be charged anywhere."""
+    (or their children), the rest cannot be charged anywhere: those the search embedded, or
+    one call for an issue with more worklogs than embedded."""
     logs = jira.changelogs_bulk([i.key for i in issues]) if issues else {}
     by_key = {i.key: i for i in issues}
 
