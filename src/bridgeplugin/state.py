@@ -479,7 +479,8 @@ def _create_private(path: Path) -> None:
     """Create the database file (and missing directories) readable by its owner only."""
     try:
         if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
+            # exist_ok: two threads of bridge serve (writer, worker) may open it at once.
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
         if path.stat().st_mode & 0o077:

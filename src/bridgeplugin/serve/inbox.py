@@ -61,16 +61,20 @@ class GroupCommitter:
         self._pending = 0  # touched on the event loop only
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._opened = threading.Event()
 
     @property
     def pending(self) -> int:
         return self._pending
 
-    def start(self) -> None:
-        """Start the writer; call on the event loop that will ``submit``."""
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the writer; call on the event loop that will ``submit``. Returns once the
+        writer has opened the store (or failed to), so the schema exists before the first
+        request and before anything else opens the file."""
         self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
+        self._opened.wait(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Commit what is queued, then stop the writer."""
@@ -108,6 +112,8 @@ class GroupCommitter:
             store = self._open_store()  # early, so a broken file shows in the log at start
         except Exception:
             log.exception("the inbox store cannot be opened; answering 503 until it can")
+        finally:
+            self._opened.set()
         stopping = False
         while not stopping:
             first = self._queue.get()
