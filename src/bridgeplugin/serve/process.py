@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from ..config import Config
+from ..enforce import governance_from_config
+from ..epics.step import step_from_config
 from ..logs import redact
 from ..render import Renderer
 from ..site import Site, open_site
@@ -31,6 +33,9 @@ class SyncProcessor:
         self._store = store
         self._tagger = Tagger.load(config.rules)
         self._renderer = Renderer(config.templates)
+        # The same steps bridge sync runs (epics, governance when enabled), built once.
+        self._epics = step_from_config(config)
+        self._governance = governance_from_config(config, self._tagger)
         self._site: Site | None = None
 
     def sync_keys(self, keys: Sequence[str]) -> Outcome:
@@ -71,6 +76,8 @@ class SyncProcessor:
             renderer=self._renderer,
             options=options,
             lease_seconds=config.sync.lease_seconds,
+            epics=self._epics,
+            governance=self._governance,
         )
 
     def _outcome(self, report: SyncReport) -> Outcome:
