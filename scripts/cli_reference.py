@@ -52,6 +52,10 @@ def render(readme: str) -> str:
 
 
 def main_() -> int:
+    args = sys.argv[1:]
+    if args not in ([], ["--check"]):
+        print(__doc__, file=sys.stderr)  # --help, typos: say how, rewrite nothing
+        return 0 if args in (["-h"], ["--help"]) else 2
     current = README.read_text(encoding="utf-8")
     if START not in current or END not in current:
         print(f"README.md lacks the {START} / {END} markers", file=sys.stderr)
