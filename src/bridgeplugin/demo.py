@@ -7,6 +7,8 @@ gateways and config as every other command. Only the site is local.
 from __future__ import annotations
 
 import logging
+import re
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .config import Config
+from .config import Config, GovernanceSettings, shipped_dir
 from .model import Issue, Sprint
 from .sandbox.server import RunningSandbox, start
 from .site import Site, open_site
@@ -56,6 +58,8 @@ class DemoResult:
     tagged: list[dict[str, Any]] = field(default_factory=list)
     second_sync_writes: int | None = None
     page: dict[str, Any] = field(default_factory=dict)
+    governance: dict[str, Any] = field(default_factory=dict)
+    epics: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     writes: int = 0
     points: int = 0
@@ -75,6 +79,8 @@ class DemoResult:
             "tagged": self.tagged,
             "second_sync_writes": self.second_sync_writes,
             "page": self.page,
+            "governance": self.governance,
+            "epics": self.epics,
             "calls": self.calls,
             "writes": self.writes,
             "points": self.points,
@@ -83,13 +89,23 @@ class DemoResult:
 
 
 def demo_config(url: str, workdir: Path) -> Config:
-    """The config a user would write for the sandbox, built in memory."""
+    """The config a user would write for the sandbox, built in memory: everything switched
+    on, as an admin would after reading the rules (review enforcement and epics ship off)."""
+    rules = workdir / "rules"
+    shutil.copytree(shipped_dir("rules"), rules)
+    epics = rules / "epics.yaml"
+    epics.write_text(
+        re.sub(r"(?m)^enabled: false", "enabled: true", epics.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
     return Config(
         jira_url=url,
         confluence_url=f"{url}/wiki",
         jira_email=DEMO_ACCOUNT,
         jira_token=SecretStr(DEMO_TOKEN),
         state=workdir / "state.db",
+        rules=rules,
+        governance=GovernanceSettings(enforce=True),
     )
 
 
@@ -207,9 +223,31 @@ def _sync_twice(site: Site, config: Config, result: DemoResult, say: Callable[[s
         f"  (label {label!r}; verdict and reasons in each issue's 'bridge' property; "
         "one comment per issue saying why)"
     )
+    _governance_and_epics(first, result, say)
     second = sync_from_config(config, site, SyncOptions(full=True))
     result.second_sync_writes = second.writes
     say(f"Second sync: {second.writes} writes (nothing changed, nothing rewritten)")
+
+
+def _governance_and_epics(
+    report: SyncReport, result: DemoResult, say: Callable[[str], None]
+) -> None:
+    kinds = Counter(o.action.kind for o in report.outcomes if o.ok)
+    reverted = sorted({o.action.key for o in report.outcomes if o.ok and o.action.kind == "revert"})
+    result.governance = {"actions": dict(kinds), "reverted": reverted}
+    say(
+        f"Governance: {kinds.get('create_review', 0)} review sub-tasks created; "
+        f"{len(reverted)} approvals made without their reviews reverted "
+        f"({', '.join(reverted) or 'none'}), each with a comment saying what is missing"
+    )
+    epics = report.epics
+    if epics is not None:
+        result.epics = dict(epics.epics)
+        created = Counter(o.action.kind for o in epics.outcomes if o.ok)
+        say(
+            f"Epics: {len(epics.epics)} cross-team epics for {epics.initiatives} shared "
+            f"initiatives ({', '.join(f'{k} {v}' for k, v in sorted(created.items()))})"
+        )
 
 
 def _publish(

@@ -163,13 +163,20 @@ def test_demo_reads_the_site_tags_requests_and_a_second_sync_writes_nothing():
     assert "MKT-1" in tagged  # "Trial of Sprout Social for the social team"
     assert "MKT-25" not in tagged  # hero image update in the CMS: content, not technology
     assert all(row["category"] and row["reasons"] for row in result["tagged"])
-    # Sync writes: one bulk label edit, one bulk property write, one comment per tagged issue.
-    assert result["sync"]["writes"] == len(tagged) + 2
+    # Tagging used one bulk label edit for all the tagged requests, and one comment each.
+    actions = result["sync"]["actions"]
+    assert sorted(a["key"] for a in actions if a["kind"] == "add_comment") == sorted(tagged)
+    # Governance: the approvals made without reviews are reverted, the clean one stands.
+    reverted = result["governance"]["reverted"]
+    assert {"MKT-5", "MKT-6", "MKT-12"} <= set(reverted) and "MKT-2" not in reverted
+    # One cross-team epic per shared initiative.
+    assert len(result["epics"]) == 2
+    # Everything is idempotent: a second sync with all of it switched on writes nothing.
     assert result["second_sync_writes"] == 0
     # The sprint page and the index are created once, with the chart; republishing is a no-op.
     assert result["page"]["title"] == "Marketing x IT — IT Sprint 25"
     assert all("unchanged" in action for action in result["page"]["republish_actions"])
-    assert result["writes"] == result["sync"]["writes"] + 3
+    assert result["writes"] == result["sync"]["writes"] + 3  # page, index, chart
     # One search page for the whole demo site: no per-issue reads.
     assert result["calls_by_route"]["POST /rest/api/{ver}/search/jql"] >= 1
 
