@@ -282,7 +282,16 @@ def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None
         f"(version {tagger.version[:12]})"
     )
     from .epics.check import epic_rules_of, render_problems, site_problems_of
+    from .governance import categories_of, load_policy
+    from .governance.validate import site_problems as review_problems
 
+    # Strict too: a broken reviews.yaml exits 2 with file:line and the fix.
+    policy = load_policy(folder, categories=categories_of(tagger.rules), required=False)
+    if policy is not None:
+        click.echo(
+            f"ok: reviews: {len(policy.reviews)} reviews, {len(policy.rules)} rules, "
+            f"{len(policy.waivers)} waivers (version {policy.version[:12]})"
+        )
     epics = epic_rules_of(folder)  # strict: a broken epics.yaml exits 2 with file:line
     epic_problems = render_problems(epics, config.templates) if epics else []
     if not (site if site is not None else config.jira_url is not None):
@@ -293,6 +302,8 @@ def rules_validate(ctx: click.Context, rules_dir: Path | None, site: bool | None
         return
     with open_site(config) as s:
         problems = validate_names(tagger, s.jira)
+        if policy is not None:  # missing groups, reviews nobody can give, unknown statuses
+            problems += review_problems(policy, s.jira)
         if epics is not None:
             epic_problems += [str(p) for p in site_problems_of(epics, s.jira, config)]
     for problem in problems:

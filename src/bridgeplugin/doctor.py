@@ -115,8 +115,39 @@ def run_checks(
     checks.extend(_group_checks(jira, sorted(names.groups)))
     checks.extend(_board_checks(config, jira))
     checks.extend(_tagging_checks(config, jira, names))
+    checks.extend(_review_checks(config, jira))
     checks.extend(_epics_checks(config, jira))
     return checks
+
+
+def _review_checks(config: Config, jira: JiraApi) -> list[Check]:
+    """The review rules load, and every group, status and field they need exists and can act:
+    unlike tagging's, a review group nobody is in means requests can never be approved."""
+    from .governance import categories_of, load_policy
+    from .governance.validate import site_problems
+    from .tagging import Tagger
+
+    try:
+        tagger = Tagger.load(config.rules)
+    except BridgeError:
+        return []  # the tagging check above already names the broken file
+    try:
+        policy = load_policy(config.rules, categories=categories_of(tagger.rules), required=False)
+    except BridgeError as exc:
+        return [_fail_from("review rules", exc, "fix the rule file (bridge rules validate)")]
+    if policy is None:
+        return []
+    try:
+        problems = site_problems(policy, jira)
+    except AtlassianError as exc:
+        return [_fail_from("review rules", exc)]
+    if not problems:
+        names = ", ".join(sorted(policy.reviews))
+        return [Check("review rules", "ok", f"{names}: every group exists and has members")]
+    return [
+        Check(f"review rules: {p.kind} {p.name!r}", "fail", p.text(), "see bridge rules validate")
+        for p in problems
+    ]
 
 
 def _epics_checks(config: Config, jira: JiraApi) -> list[Check]:

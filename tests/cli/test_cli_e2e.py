@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from bridgeplugin.sandbox.server import RunningSandbox, start
 
 BRIDGE = [sys.executable, "-m", "bridgeplugin"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +207,30 @@ def test_sandbox_on_a_busy_port_is_one_clean_line(site):
     port = site.url.rsplit(":", 1)[1]
     proc = bridge("sandbox", "--port", port, env=clean_env())
     assert_one_clean_error(proc, 2, f"127.0.0.1:{port}", "--port")
+
+
+def _rules_with_a_typo_in_a_review_group(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    reviews = rules / "reviews.yaml"
+    text = reviews.read_text(encoding="utf-8")
+    assert "groups: [security-reviewers]" in text
+    reviews.write_text(text.replace("[security-reviewers]", "[security-reviewerz]"), "utf-8")
+    return rules
+
+
+def test_doctor_fails_when_a_review_names_a_group_the_site_lacks(site, tmp_path):
+    rules = _rules_with_a_typo_in_a_review_group(tmp_path)
+    proc = bridge("doctor", env=site_env(site, BRIDGE_RULES=str(rules)))
+    assert proc.returncode == 1
+    failed = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1, proc.stdout
+    assert "security-reviewerz" in failed[0] and "reviews.yaml:" in failed[0]
+
+
+def test_rules_validate_names_the_review_group_with_file_and_line(site, tmp_path):
+    rules = _rules_with_a_typo_in_a_review_group(tmp_path)
+    proc = bridge("rules", "validate", "--site", env=site_env(site, BRIDGE_RULES=str(rules)))
+    assert proc.returncode == 1
+    line = next(x for x in proc.stdout.splitlines() if "security-reviewerz" in x)
+    assert line.startswith(f"{rules}/reviews.yaml:")
