@@ -5,9 +5,13 @@ from the sandbox's scaled seed (marketing requests, marketing work and IT work i
 company's words), each with its people's groups. Two figures:
 
 - decisions/s: ``evaluate()`` per issue, i.e. both verdicts and the category, which is what a
-  bulk sync needs for every issue it reads (result trees are built lazily, only when read);
+  bulk sync needs for every issue it reads (every rule's outcome and result tree are worked
+  out lazily, only when read);
 - verdicts with reasons/s: ``Tagger.classify()``, which also renders the reason of every rule
-  that fired (what ``bridge classify`` prints and sync stores for tagged issues).
+  that fired (what ``bridge classify`` prints and sync stores for tagged issues);
+- straightforward decisions/s: ``evaluate_each()``, every rule's ``test`` in turn (the engine
+  before the compiled plan, kept as the reference), on the same mix in the same run, so the
+  ratio holds however busy the machine is.
 
     python benchmarks/rules_throughput.py                 # 200,000 evaluations
     python benchmarks/rules_throughput.py -n 50000 --generated 5000
@@ -33,6 +37,7 @@ import yaml
 
 from bridgeplugin.model import Issue, User
 from bridgeplugin.rules import Directory, StaticDirectory, evaluate
+from bridgeplugin.rules.evaluate import evaluate_each
 from bridgeplugin.rules_testing import case_issue
 from bridgeplugin.sandbox.generate import scaled_seed
 from bridgeplugin.tagging import Tagger
@@ -85,13 +90,15 @@ def generated_issues(n: int, tagger: Tagger, seed: int = 7) -> list[tuple[Issue,
     return out
 
 
-def decisions_per_second(tagger: Tagger, mix: list[tuple[Issue, Directory]], n: int) -> float:
+def decisions_per_second(
+    tagger: Tagger, mix: list[tuple[Issue, Directory]], n: int, how: Any = evaluate
+) -> float:
     rules = tagger.rules
     work = list(islice(cycle(mix), n))
     gc.collect()
     start = time.perf_counter()
     for issue, directory in work:
-        evaluate(rules, rules.context(issue, directory))
+        how(rules, rules.context(issue, directory))
     return n / (time.perf_counter() - start)
 
 
@@ -125,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     decisions = decisions_per_second(tagger, mix, args.n)
     verdicts = verdicts_per_second(tagger, mix, max(args.n // 10, 1_000))
+    each = decisions_per_second(tagger, mix, max(args.n // 10, 1_000), evaluate_each)
     print(
         f"rules {tagger.version[:12]}: {len(tagger.rules.rules)} rules, "
         f"{len(tagger.rules.vendors or ())} vendors; mix of {len(mix)} issues "
@@ -135,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         f"decisions:              {decisions:10,.0f} issues/s  ({verdict} the {TARGET:,}/s target)"
     )
     print(f"verdicts with reasons:  {verdicts:10,.0f} issues/s")
+    print(
+        f"straightforward:        {each:10,.0f} issues/s  (evaluate_each; "
+        f"decisions are {decisions / each:.1f}x that)"
+    )
     return 0
 
 

@@ -131,6 +131,17 @@ class Context:
             self._groups[account_id] = groups
         return groups
 
+    def mentioned_vendors(self, name: str) -> tuple[VendorMatch, ...] | None:
+        """``vendor_matches``, but ``None`` for a field that is not on the issue."""
+        view = self.text_or_none(name)
+        if view is None:
+            return None
+        hits = self._vendor_hits.get(name)
+        if hits is None:
+            hits = () if self.vendors is None else self.vendors.find(view)
+            self._vendor_hits[name] = hits
+        return hits
+
     def vendor_matches(self, name: str) -> tuple[VendorMatch, ...]:
         """Catalog vendors mentioned in a field (empty without a catalog or a missing field)."""
         hits = self._vendor_hits.get(name)

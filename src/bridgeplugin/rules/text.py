@@ -25,7 +25,9 @@ Tokenising ASCII text uses ``str.translate`` + ``str.split`` (about 3x faster th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = [
     "SignalSet",
     "TermError",
     "Terms",
+    "TextIndex",
     "TextView",
     "compile_regex",
     "describe_hit",
@@ -55,6 +58,10 @@ _ASCII_LOWER_TABLE = str.maketrans(
     {chr(i): (" " if not chr(i).isalnum() else chr(i).lower()) for i in range(128)}
 )
 _NON_WORD = re.compile(r"[\W_]+")
+# The same as bytes (translating ASCII bytes is about twice as fast as translating a str).
+_ASCII_LOWER_BYTES = bytes(
+    (ord(chr(i).lower()) if chr(i).isalnum() else 32) if i < 128 else i for i in range(256)
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,7 +101,9 @@ class TextView:
         # tokenize_lower() inlined: this runs for every field of every issue
         self.is_ascii = raw.isascii()
         if self.is_ascii:
-            self.tokens: list[str] = raw.translate(_ASCII_LOWER_TABLE).split()
+            self.tokens: list[str] = (
+                raw.encode("ascii").translate(_ASCII_LOWER_BYTES).decode("ascii").split()
+            )
         else:
             self.tokens = _NON_WORD.sub(" ", raw.lower()).split()
         self.token_set: frozenset[str] = frozenset(self.tokens)
@@ -393,6 +402,362 @@ class Regex:
         return f"Regex({self.source!r})"
 
 
+# A word's triggers are cached per field index; a site's vocabulary is finite, but ids and
+# numbers are not, so the cache is emptied when it grows past this many words.
+_TRIGGER_CACHE_LIMIT = 100_000
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
+_NON_LETTERS = re.compile(r"[^a-zA-Z]+")
+
+
+class TextIndex:
+    """Many text matchers over the same fields, decided together in one pass over the words.
+
+    Built once per rule set from entries ``(fields, terms, regexes)``; entry ``i`` is bit
+    ``1 << i`` of the masks :meth:`scan` returns. Each entry means what a ``text:`` predicate
+    means: true when one of its terms or regexes occurs in one of its fields, an error when
+    not and one of its fields is missing from the issue.
+
+    Per field, what each word of a text implies is worked out once per distinct word and
+    cached: the entries it makes true (a one-word term, or a word that a one-word prefix term
+    like ``integrat*`` starts), the phrases it is the rarest word of, and which literal groups
+    of the regexes it contains (see :func:`required_literals`). Scanning a text is then a set
+    intersection with the words that imply anything, a few lookups, and the exact checks of
+    the phrases (``" tag manager "`` in the joined words) and regexes (``Regex.search``) all of
+    whose conditions hold, skipping entries already true. Entries the index cannot reason
+    about (case-sensitive terms or regexes, regexes without a pre-check, regexes on non-ASCII
+    text) are confirmed with their own :meth:`Terms.any` and :meth:`Regex.search`.
+    """
+
+    __slots__ = ("_fields", "size")
+
+    def __init__(self, entries: Sequence[tuple[Sequence[str], Terms | None, Sequence[Regex]]]):
+        self.size = len(entries)
+        by_field: dict[str, _FieldIndex] = {}
+        for i, (fields, terms, regexes) in enumerate(entries):
+            for name in dict.fromkeys(fields):
+                if name not in by_field:
+                    by_field[name] = _FieldIndex(self.size)
+                by_field[name].add(i, terms, tuple(regexes))
+        self._fields = tuple(by_field.items())
+
+    def scan(self, ctx: Context) -> tuple[int, int, int]:
+        """``(true, missing, unresolved)`` masks of the entries for the issue of ``ctx``.
+
+        ``missing``: a field the entry reads is not on the issue, so an entry in ``missing``
+        but not in ``true`` is an error. ``unresolved``: a field's text could not be built (a
+        value ``str()`` fails on); such entries are left to the caller (the predicate's own
+        ``test`` decides them exactly).
+        """
+        true = missing = unresolved = 0
+        pending = None
+        for name, index in self._fields:
+            try:
+                view = ctx.text_or_none(name)
+            except Exception:  # not MissingField (that is None): leave it to the predicate
+                unresolved |= index.bits
+                continue
+            if view is None:
+                missing |= index.bits
+                continue
+            sure, maybe = index.triggers(view)
+            true |= sure
+            if maybe:
+                if pending is None:
+                    pending = []
+                pending.append((index, view, maybe))
+        if pending is not None:
+            for index, view, maybe in pending:
+                for bit, check in maybe:
+                    if (true | unresolved) & bit:
+                        continue
+                    if check is None:  # the entry's own matchers
+                        terms, regexes = index.checks[bit.bit_length() - 1]
+                        if (terms is not None and terms.any(view)) or any(
+                            rx.search(view) for rx in regexes
+                        ):
+                            true |= bit
+                    elif check.search(view):  # a regex
+                        true |= bit
+        return true, missing, unresolved
+
+
+# Literals shorter than this (after the discount for common words) are in nearly every text:
+# a regex group made of such ("it", "to", "pr") filters nothing and is not a condition.
+_USEFUL_LITERAL = 3
+# A run of letters/digits in a literal, by (a separator precedes it, one follows it): what a
+# word of the text containing it must look like.
+_GATE_KIND = {
+    (True, True): "eq",
+    (False, True): "suffix",
+    (True, False): "prefix",
+    (False, False): "sub",
+}
+# Words too common to pick a phrase by ("the" in "the copy"): its other words are rarer.
+_COMMON_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in"}
+    | {"is", "it", "its", "my", "of", "on", "or", "our", "that", "the", "this", "to", "was"}
+    | {"we", "with", "you", "your"}
+)
+
+
+class _FieldIndex:
+    """The entries reading one field, by word (see :class:`TextIndex`).
+
+    A word's cached implications are ``(true, met, phrases)``: the entries it makes true by
+    itself; the *conditions* it meets, one bit per literal group of a regex (some word
+    contains one of the group's literals, i.e. its longest run of letters and digits; a
+    literal without any, like ``->``, is looked for in the text itself); and the phrases it
+    is the rarest word of, as ``(needle, entry)``. A regex is tried when every condition of
+    it is met; it is found under the bit of its rarest condition.
+    """
+
+    __slots__ = (
+        "_always",
+        "_cond",
+        "_eq",
+        "_hot",
+        "_hot_words",
+        "_known",
+        "_mask",
+        "_nonascii",
+        "_phrase_words",
+        "_phrases",
+        "_prefix",
+        "_raw",
+        "_raw_always",
+        "_raw_gated",
+        "_raw_gates",
+        "_regex_keys",
+        "_regexes",
+        "_sub",
+        "_suffix",
+        "_sure_prefix",
+        "_sure_word",
+        "_unfiltered",
+        "bits",
+        "checks",
+        "size",
+    )
+
+    def __init__(self, size: int) -> None:
+        self.size = size  # entries in the index
+        self._mask = (1 << size) - 1
+        self.bits = 0  # the entries reading this field
+        self.checks: dict[int, tuple[Terms | None, tuple[Regex, ...]]] = {}
+        self._sure_word: dict[str, int] = {}  # word -> entries it makes true
+        self._sure_prefix: dict[str, int] = {}  # word prefix -> entries it makes true
+        self._phrases: dict[str, list[tuple[str, int]]] = {}  # rarest word -> (needle, entry)
+        self._phrase_words: frozenset[str] = frozenset()
+        # Regex conditions, one bit each (equal ones shared): letters/digits inside a word,
+        # or a literal in the lower-cased text.
+        self._cond: dict[tuple[tuple[str, str], ...], int] = {}
+        self._sub: dict[str, int] = {}
+        self._raw: dict[str, int] = {}
+        self._eq: dict[str, int] = {}  # a word is ... (gates of the literals in _raw)
+        self._prefix: dict[str, int] = {}  # a word starts with ...
+        self._suffix: dict[str, int] = {}  # a word ends with ...
+        # Literals looked for in the text, (literal, conditions, has letters): behind a *gate*
+        # (its longest run of letters/digits is in a word: "am" for "i am"), or always.
+        self._raw_gated: dict[int, list[tuple[str, int, bool, int]]] = {}
+        self._raw_gates = 0
+        self._raw_always: tuple[tuple[str, int, str | None], ...] = ()  # (literal, bits, probe)
+        # Regexes by the bit of their rarest condition: (all their conditions, entry, regex)
+        self._regexes: dict[int, list[tuple[int, int, Regex]]] = {}
+        self._regex_keys = 0
+        self._always: list[tuple[int, None]] = []  # entries always confirmed (by themselves)
+        self._unfiltered: list[tuple[int, Regex]] = []  # regexes tried on every ASCII text
+        self._nonascii: list[tuple[int, Regex]] = []  # IGNORECASE regexes on non-ASCII text
+        self._known: set[str] = set()  # words seen
+        self._hot: dict[str, int] = {}  # word -> entries it makes true | conditions << size
+        self._hot_words: set[str] = set()  # the words that imply something (keys of _hot)
+
+    def _condition(self, options: tuple[tuple[str, str], ...]) -> int:
+        """The bit of the condition "one of ``options``" (kind, literal)."""
+        options = tuple(sorted(set(options)))
+        bit = self._cond.get(options)
+        if bit is None:
+            bit = self._cond[options] = 1 << len(self._cond)
+            for kind, literal in options:
+                table = getattr(self, "_" + kind)
+                table[literal] = table.get(literal, 0) | bit
+            if any(kind == "raw" for kind, _literal in options):
+                self._gate_raw()
+        return bit
+
+    def _gate_raw(self) -> None:
+        """Index the literals looked for in the text by the words they need: in "we are",
+        a word ends with "we" and the next starts with "are"; in "as agreed with", "agreed"
+        is a word. A literal is looked for when all of those hold (runs of one letter are
+        not worth it)."""
+        gated: dict[int, list[tuple[str, int, bool, int]]] = {}
+        always = []
+        for needle, bits in self._raw.items():
+            if not needle.isascii():
+                continue  # IGNORECASE literals are searched for on ASCII text only
+            cased = needle.lower() != needle.upper()
+            gates = []
+            for run in _ALNUM_RUN.finditer(needle):
+                word = run.group()
+                if len(word) < 2:
+                    continue
+                after = run.end() < len(needle)  # a separator follows: the word ends here
+                before = run.start() > 0  # a separator precedes: the word starts here
+                kind = _GATE_KIND[before, after]
+                rarity = len(word) + (4 if kind == "eq" else 0) - (word in _COMMON_WORDS)
+                gates.append((self._condition(((kind, word),)), rarity))
+            if gates:
+                key = max(gates, key=lambda g: g[1])[0]
+                gated.setdefault(key, []).append((needle, bits, cased, sum({g for g, _ in gates})))
+            else:
+                # Probed first in the text as it is, with what is not a letter in it (the
+                # "'" of "i'm"): lower-casing changes only letters.
+                probe = max(_NON_LETTERS.findall(needle), key=len, default="")
+                always.append((needle, bits, needle if probe == needle else probe or None))
+        self._raw_gated = gated  # type: ignore[assignment]
+        self._raw_gates = sum(gated)
+        self._raw_always = tuple(always)
+
+    def add(self, i: int, terms: Terms | None, regexes: tuple[Regex, ...]) -> None:
+        bit = 1 << i
+        self.bits |= bit
+        self.checks[i] = (terms if terms else None, regexes)
+        if terms:
+            if terms._case_sensitive:
+                self._always.append((bit, None))
+            else:
+                for word in terms._single:
+                    self._sure_word[word] = self._sure_word.get(word, 0) | bit
+                for needle, _term in terms._always:  # " integrat": a word starts with it
+                    prefix = needle[1:]
+                    self._sure_prefix[prefix] = self._sure_prefix.get(prefix, 0) | bit
+                for phrases in terms._by_first.values():
+                    for needle, _term in phrases:  # " tag manager " / " api key"
+                        words = needle.split()
+                        if not needle.endswith(" "):
+                            words.pop()  # the last word is a prefix: not a word to look up
+                        key = max(words, key=lambda w: (w not in _COMMON_WORDS, len(w)))
+                        self._phrases.setdefault(key, []).append((needle, bit))
+                        self._phrase_words = frozenset(self._phrases)
+        for rx in regexes:
+            groups = rx._needles
+            if groups is None or not rx._insensitive:
+                self._always.append((bit, None))
+                continue
+            self._nonascii.append((bit, rx))
+            candidates = []
+            for group in groups:
+                options: list[tuple[str, str]] = []
+                rarity = []
+                for needle in group:
+                    runs = _ALNUM_RUN.findall(needle)
+                    sub = max(runs, key=len) if runs else ""
+                    useful = len(sub) >= _USEFUL_LITERAL and sub not in _COMMON_WORDS
+                    if useful or sub == needle:
+                        options.append(("sub", sub))
+                        rarity.append(len(sub) - (sub in _COMMON_WORDS))
+                    else:  # "->", "i'm", "we are": looked for in the text itself
+                        options.append(("raw", needle))
+                        rarity.append(max(len(needle), _USEFUL_LITERAL))
+                # One of "->" and "<->" is there whenever "<->" is: the longer needs no look.
+                options = [
+                    (kind, x)
+                    for kind, x in options
+                    if not any(k == kind and y != x and y in x for k, y in options)
+                ]
+                if min(rarity) >= _USEFUL_LITERAL:
+                    raw = any(kind == "raw" for kind, _x in options)
+                    candidates.append((tuple(options), min(rarity), raw))
+            # Literals looked for in the text cost a search each time: only when the words
+            # of the text cannot rule the regex out.
+            if any(not raw for _o, _r, raw in candidates):
+                candidates = [c for c in candidates if not c[2]]
+            conditions = [(self._condition(options), rarity) for options, rarity, _ in candidates]
+            if not conditions:  # only literals in nearly every text: try it every time
+                self._unfiltered.append((bit, rx))
+                continue
+            key = max(conditions, key=lambda c: c[1])[0]
+            self._regex_keys |= key
+            needed = sum({c for c, _ in conditions})
+            self._regexes.setdefault(key, []).append((needed, bit, rx))
+
+    def _learn(self, words: Iterable[str]) -> None:
+        if len(self._known) >= _TRIGGER_CACHE_LIMIT:
+            self._known.clear()
+            self._hot.clear()
+            self._hot_words.clear()
+        for word in words:
+            true = self._sure_word.get(word, 0)
+            for prefix, bits in self._sure_prefix.items():
+                if word.startswith(prefix):
+                    true |= bits
+            met = self._eq.get(word, 0)
+            for sub, bits in self._sub.items():
+                if sub in word:
+                    met |= bits
+            for prefix, bits in self._prefix.items():
+                if word.startswith(prefix):
+                    met |= bits
+            for suffix, bits in self._suffix.items():
+                if word.endswith(suffix):
+                    met |= bits
+            if true or met:
+                self._hot[word] = true | (met << self.size)
+                self._hot_words.add(word)
+            self._known.add(word)
+
+    def triggers(self, view: TextView) -> tuple[int, list[tuple[int, Regex | None]] | None]:
+        """``(true, maybe)``: the entries ``view`` makes true (words, prefixes, phrases) and
+        ``(entry, check)`` pairs that make an entry true if the check (a regex, or with
+        ``None`` the entry's own matchers) matches (``None`` if there are none)."""
+        words = view.token_set
+        if not words <= self._known:
+            self._learn(words - self._known)
+        # OR of the words' implications, in C: sure entries | conditions met << size
+        found = reduce(or_, map(self._hot.__getitem__, words & self._hot_words), 0)
+        true = found & self._mask
+        met = found >> self.size
+        for word in words & self._phrase_words:
+            for needle, bit in self._phrases[word]:
+                if not true & bit and needle in view.norm:
+                    true |= bit
+        maybe = self._always or None
+        if not view.is_ascii:
+            # Lower-casing is IGNORECASE only for ASCII: Regex.search then runs the regex.
+            maybe = [*self._always, *self._nonascii]
+            return true, maybe
+        if self._raw:
+            # Lower-casing only changes letters: a literal without any is in the raw text.
+            raw = view.raw
+            for needle, bits, probe in self._raw_always:
+                if (probe is None or probe in raw) and (probe is needle or needle in view.lower):
+                    met |= bits
+            gates = met & self._raw_gates
+            while gates:
+                gate = gates & -gates
+                gates ^= gate
+                for needle, bits, cased, needed in self._raw_gated[gate]:
+                    if met & needed == needed and needle in (view.lower if cased else raw):
+                        met |= bits
+        if self._unfiltered:
+            if maybe is None:
+                maybe = []
+            elif maybe is self._always:
+                maybe = list(maybe)
+            maybe += self._unfiltered
+        keys = met & self._regex_keys
+        while keys:
+            key = keys & -keys
+            keys ^= key
+            for needed, bit, rx in self._regexes[key]:
+                if met & needed == needed and not true & bit:
+                    if maybe is None:
+                        maybe = []
+                    elif maybe is self._always:
+                        maybe = list(maybe)
+                    maybe.append((bit, rx))
+        return true, maybe
+
+
 def fmt_num(x: float) -> str:
     """2.0 -> "2", 2.5 -> "2.5": weights and thresholds read as people wrote them."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
@@ -469,6 +834,31 @@ class SignalSet:
         self.vendor_categories = vendor_categories
         weights = [*words.values(), *(w for _, w in regexes), vendor_weight or 0]
         self.has_negative = any(w < 0 for w in weights)
+
+    def signals(self) -> list[tuple[Terms | None, tuple[Regex, ...], float]] | None:
+        """One matcher per term and regex with its weight, for a :class:`TextIndex`; the
+        score is then the sum of the weights of those that occur in one of ``fields``, plus
+        the vendor weight. ``None`` when that sum could differ from :meth:`score`'s: weights
+        that are not whole numbers (float sums depend on their order), or a regex written
+        like a term (``score`` counts each text once).
+        """
+        weights = [w for _kind, w in self._weights.values()]
+        weights += [w for _rx, w in self._regexes]
+        weights.append(self.vendor_weight or 0)
+        exact = all(float(w).is_integer() for w in weights)
+        if not exact or sum(abs(w) for w in weights) >= 2**53:
+            return None
+        if any(rx.source in self._weights for rx, _w in self._regexes):
+            return None
+        if len({rx.source for rx, _w in self._regexes}) != len(self._regexes):
+            return None
+        cs = self._terms._case_sensitive
+        out: list[tuple[Terms | None, tuple[Regex, ...], float]] = [
+            (Terms([term], case_sensitive=cs), (), self._weights[term][1])
+            for term in self._terms.terms
+        ]
+        out += [(None, (rx,), w) for rx, w in self._regexes]
+        return out
 
     def score(self, ctx: Context) -> tuple[float, tuple[SignalHit, ...], tuple[str, ...]]:
         """(score, the signals that matched, fields that were not on the issue)."""

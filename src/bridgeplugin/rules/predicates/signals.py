@@ -41,6 +41,10 @@ class SignalsReach(Predicate):
         if scored is None:
             scored = ctx.memo[self.set] = self.set.score(ctx)
         score, _hits, missing = scored
+        return self.decide(score, bool(missing))
+
+    def decide(self, score: float, missing: bool) -> Outcome:
+        """The outcome for a score, and whether a field the set reads is not on the issue."""
         if score >= self.threshold and not (missing and self.set.has_negative):
             return TRUE
         return ERROR if missing else FALSE
