@@ -3,6 +3,10 @@
 - ``tests/data/tagging_corpus.yaml``: schema, ids, the fixed split rule (item N is holdout when
   N % 3 == 0, exactly a third), category null iff not tech, every category well represented in
   both parts. Label definitions: ``tests/data/README.md``.
+- ``tests/data/tagging_corpus_fresh.yaml``: the fresh held-out set written without seeing the
+  rules: the same schema, ids ``f001``... in file order, every item ``split: fresh``, every
+  category represented, the same loose mix; and across both files no shared id, summary or
+  description.
 - ``rules/vendors.yaml``: schema, at least 150 vendors, unique names and aliases (case-insensitive,
   and after the matcher's tokenisation), categories and segments valid and consistent, the
   vendors the issue names present, common-word names marked ambiguous.
@@ -26,6 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
+FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
 CATALOG = ROOT / "rules" / "vendors.yaml"
 
 CATEGORIES = frozenset(
@@ -47,6 +52,9 @@ CATEGORIES = frozenset(
 MIN_ITEMS = 330
 MIN_PER_CATEGORY = 12
 MIN_PER_CATEGORY_HOLDOUT = 4
+MIN_FRESH_ITEMS = 190
+MIN_PER_CATEGORY_FRESH = 8
+FRESH_SPLIT = "fresh"
 PROJECTS = frozenset(["MKT", "IT"])
 ISSUE_TYPES = frozenset(
     ["Task", "Story", "Bug", "Epic", "Sub-task", "Service Request", "Incident", "Change"]
@@ -121,11 +129,17 @@ REQUIRED_KEYS = frozenset(
 )
 OPTIONAL_KEYS = frozenset(["requested_by_groups", "request_type", "labels", "components", "note"])
 ID_RE = re.compile(r"^c(\d{3,})$")
+FRESH_ID_RE = re.compile(r"^f(\d{3,})$")
 
 
 def expected_split(number: int) -> str:
     """The fixed split rule: every third item is held out."""
     return "holdout" if number % 3 == 0 else "tune"
+
+
+def fresh_split(number: int) -> str:
+    """The fresh set is held out as a whole, under its own split name."""
+    return FRESH_SPLIT
 
 
 def _str_list(value: Any, *, allow_empty: bool) -> bool:
@@ -136,8 +150,18 @@ def _str_list(value: Any, *, allow_empty: bool) -> bool:
     )
 
 
-def item_problems(position: int, item: Any) -> list[str]:
-    """Schema problems of one corpus item at 1-based ``position`` in the file."""
+def item_problems(
+    position: int,
+    item: Any,
+    *,
+    id_re: re.Pattern[str] = ID_RE,
+    split_of: Callable[[int], str] = expected_split,
+) -> list[str]:
+    """Schema problems of one corpus item at 1-based ``position`` in the file.
+
+    ``id_re`` and ``split_of`` say which file it is: ``c001`` and the N % 3 rule for the main
+    corpus, ``f001`` and ``fresh`` for the fresh set.
+    """
     where = f"item #{position}"
     if not isinstance(item, dict):
         return [f"{where}: not a mapping"]
@@ -149,13 +173,15 @@ def item_problems(position: int, item: Any) -> list[str]:
     if unknown := keys - REQUIRED_KEYS - OPTIONAL_KEYS:
         problems.append(f"{where}: unknown keys {sorted(unknown)}")
 
-    match = ID_RE.match(str(item.get("id", "")))
+    match = id_re.match(str(item.get("id", "")))
+    prefix = id_re.pattern[1]
     if match is None:
-        problems.append(f"{where}: id must look like c001")
+        problems.append(f"{where}: id must look like {prefix}001")
     elif int(match.group(1)) != position:
         problems.append(f"{where}: id number must equal the position in the file ({position})")
-    if item.get("split") != expected_split(position):
-        problems.append(f"{where}: split must be {expected_split(position)!r} by the N % 3 rule")
+    if item.get("split") != split_of(position):
+        rule = "by the N % 3 rule" if split_of is expected_split else "in this file"
+        problems.append(f"{where}: split must be {split_of(position)!r} {rule}")
 
     if item.get("project") not in PROJECTS:
         problems.append(f"{where}: project must be one of {sorted(PROJECTS)}")
@@ -211,10 +237,7 @@ def corpus_problems(items: Any) -> list[str]:
     if len(holdout) * 3 != total:
         problems.append(f"{len(holdout)} holdout items is not exactly a third of {total}")
 
-    for key in ("id", "summary", "description"):
-        seen = Counter(str(i[key]).strip().lower() for i in items)
-        if dupes := sorted(k for k, n in seen.items() if n > 1):
-            problems.append(f"duplicate {key} values: {dupes[:5]}")
+    problems += duplicate_problems(items)
 
     overall = Counter(i["category"] for i in items if i["category"])
     held = Counter(i["category"] for i in holdout if i["category"])
@@ -230,10 +253,7 @@ def corpus_problems(items: Any) -> list[str]:
             )
 
     # Both parts must have the same mix: each label combination is split about 1:2.
-    def combo(i: dict[str, Any]) -> tuple[bool, bool]:
-        return (i["marketing_originated"], i["tech_request"])
-
-    everything, held_combos = Counter(map(combo, items)), Counter(map(combo, holdout))
+    everything, held_combos = Counter(map(_combo, items)), Counter(map(_combo, holdout))
     for key, count in everything.items():
         if abs(held_combos[key] - count / 3) > max(2.0, count * 0.1):
             problems.append(
@@ -241,7 +261,29 @@ def corpus_problems(items: Any) -> list[str]:
                 "held out, not about a third"
             )
 
-    # The mix the issue asks for, loosely: mostly marketing, both tech and not, some of others'.
+    problems += mix_problems(items)
+    return problems
+
+
+def duplicate_problems(items: list[dict[str, Any]]) -> list[str]:
+    """Ids, summaries and descriptions repeated (case-insensitively) within ``items``."""
+    problems = []
+    for key in ("id", "summary", "description"):
+        seen = Counter(str(i[key]).strip().lower() for i in items)
+        if dupes := sorted(k for k, n in seen.items() if n > 1):
+            problems.append(f"duplicate {key} values: {dupes[:5]}")
+    return problems
+
+
+def _combo(i: dict[str, Any]) -> tuple[bool, bool]:
+    return (i["marketing_originated"], i["tech_request"])
+
+
+def mix_problems(items: list[dict[str, Any]]) -> list[str]:
+    """The mix the issue asks for, loosely: mostly marketing, both tech and not, some of others'."""
+    problems = []
+    total = len(items)
+    everything = Counter(map(_combo, items))
     shares = {key: count / total for key, count in everything.items()}
     for key, floor, what in (
         ((True, True), 0.40, "marketing technology requests"),
@@ -255,6 +297,48 @@ def corpus_problems(items: Any) -> list[str]:
     noted = sum(1 for i in items if "note" in i)
     if noted < total * 0.10:
         problems.append(f"only {noted} items explain a tricky label with a note, want 10%")
+    return problems
+
+
+def fresh_corpus_problems(items: Any) -> list[str]:
+    """Everything wrong with the loaded fresh held-out set; empty when it is sound."""
+    if not isinstance(items, list):
+        return ["the fresh corpus must be a list of items"]
+    problems = [
+        p
+        for n, item in enumerate(items, start=1)
+        for p in item_problems(n, item, id_re=FRESH_ID_RE, split_of=fresh_split)
+    ]
+    if problems:
+        return problems
+    if len(items) < MIN_FRESH_ITEMS:
+        problems.append(f"only {len(items)} fresh items, need at least {MIN_FRESH_ITEMS}")
+    problems += duplicate_problems(items)
+    overall = Counter(i["category"] for i in items if i["category"])
+    for category in sorted(CATEGORIES):
+        if overall[category] < MIN_PER_CATEGORY_FRESH:
+            problems.append(
+                f"category {category}: {overall[category]} fresh items, "
+                f"need {MIN_PER_CATEGORY_FRESH}"
+            )
+    marketing_tech = Counter(
+        i["category"] for i in items if i["tech_request"] and i["marketing_originated"]
+    )
+    if missing := sorted(CATEGORIES - set(marketing_tech)):
+        problems.append(f"no marketing technology request in categories {missing}")
+    problems += mix_problems(items)
+    return problems
+
+
+def cross_corpus_problems(*corpora: list[dict[str, Any]]) -> list[str]:
+    """Ids, summaries and descriptions shared between corpus files (each checked on its own)."""
+    problems = []
+    for key in ("id", "summary", "description"):
+        files_with = Counter(
+            value for items in corpora for value in {str(i[key]).strip().lower() for i in items}
+        )
+        if shared := sorted(k for k, n in files_with.items() if n > 1):
+            problems.append(f"{key} values in more than one corpus file: {shared[:5]}")
     return problems
 
 
@@ -512,6 +596,11 @@ def corpus() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def fresh() -> list[dict[str, Any]]:
+    return _load(FRESH)
+
+
+@pytest.fixture(scope="module")
 def catalog() -> dict[str, Any]:
     return _load(CATALOG)
 
@@ -532,6 +621,27 @@ def test_the_corpus_holds_out_exactly_every_third_item(corpus: list[dict[str, An
 def test_the_corpus_header_documents_the_split_rule() -> None:
     header = CORPUS.read_text(encoding="utf-8").split("\n- id:", 1)[0]
     assert "N % 3 == 0 -> holdout" in header
+
+
+def test_the_fresh_corpus_is_sound(fresh: list[dict[str, Any]]) -> None:
+    assert fresh_corpus_problems(fresh) == []
+
+
+def test_the_fresh_corpus_is_held_out_as_a_whole(fresh: list[dict[str, Any]]) -> None:
+    assert [i["id"] for i in fresh] == [f"f{n:03d}" for n in range(1, len(fresh) + 1)]
+    assert {i["split"] for i in fresh} == {FRESH_SPLIT}
+
+
+def test_the_corpus_files_share_no_id_summary_or_description(
+    corpus: list[dict[str, Any]], fresh: list[dict[str, Any]]
+) -> None:
+    assert cross_corpus_problems(corpus, fresh) == []
+
+
+def test_the_fresh_header_says_how_it_was_written() -> None:
+    header = FRESH.read_text(encoding="utf-8").split("\n- id:", 1)[0]
+    assert "had NOT seen the classifier rules" in header
+    assert "split: fresh" in header
 
 
 def test_the_catalog_is_sound(catalog: dict[str, Any]) -> None:
@@ -626,6 +736,50 @@ def test_a_broken_corpus_is_reported(
     breakage(broken)
     problems = corpus_problems(broken)
     assert any(expected in p for p in problems), problems
+
+
+def _starve_fresh_access(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["category"] == "access":
+            item["category"] = "saas"
+
+
+def _keep_first_fresh(items: list[dict[str, Any]]) -> None:
+    del items[150:]
+
+
+FRESH_BREAKS: list[tuple[CorpusBreak, str]] = [
+    (_set(0, split="holdout"), "split must be 'fresh' in this file"),
+    (_set(0, id="c001"), "id must look like f001"),
+    (_set(4, id="f004"), "id number must equal the position"),
+    (_set(0, category=None), "needs a category"),
+    (_set(0, reporter_groups=["markting"]), "unknown groups"),
+    (_duplicate_first_summary, "duplicate summary values"),
+    (_starve_fresh_access, "category access: 0 fresh items"),
+    (_keep_first_fresh, "only 150 fresh items"),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"), [pytest.param(*case, id=case[1]) for case in FRESH_BREAKS]
+)
+def test_a_broken_fresh_corpus_is_reported(
+    fresh: list[dict[str, Any]], breakage: CorpusBreak, expected: str
+) -> None:
+    broken = copy.deepcopy(fresh)
+    breakage(broken)
+    problems = fresh_corpus_problems(broken)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["id", "summary", "description"])
+def test_a_value_shared_across_corpus_files_is_reported(
+    corpus: list[dict[str, Any]], fresh: list[dict[str, Any]], key: str
+) -> None:
+    broken = copy.deepcopy(fresh)
+    broken[7][key] = corpus[20][key].upper()
+    problems = cross_corpus_problems(corpus, broken)
+    assert any(p.startswith(f"{key} values in more than one corpus file") for p in problems)
 
 
 CatalogBreak = Callable[[list[dict[str, Any]]], None]
