@@ -1,20 +1,25 @@
 """Precision and recall of the shipped tagging rules on the labelled corpus, per split.
 
-Every item of ``tests/data/tagging_corpus.yaml`` becomes an issue (the same way a rule test
-case does: ``bridgeplugin.rules_testing.case_issue``) and is classified by the rules. Printed
-for the ``tune`` and ``holdout`` splits separately, with counts:
+Every item of ``tests/data/tagging_corpus.yaml`` (splits ``tune`` and ``holdout``) and of
+``tests/data/tagging_corpus_fresh.yaml`` (split ``fresh``: a second held-out set, written by
+someone who had not seen the rules) becomes an issue (the same way a rule test case does:
+``bridgeplugin.rules_testing.case_issue``) and is classified by the rules. Printed for the
+``tune``, ``holdout`` and ``fresh`` splits separately, with counts:
 
 - technology-request detection: precision, recall, F1 (positive = tech_request true);
 - marketing origin: precision, recall, F1 (positive = marketing_originated true);
 - tagging (both true): precision, recall, F1;
 - category accuracy among the true positives of technology detection.
 
-    python benchmarks/tagging_quality.py                  # both splits
+    python benchmarks/tagging_quality.py                  # every split of both files
     python benchmarks/tagging_quality.py --split tune     # while tuning: never look at holdout
+    python benchmarks/tagging_quality.py --split fresh    # the fresh held-out set only
+    python benchmarks/tagging_quality.py --corpus tests/data/tagging_corpus.yaml  # one file
     python benchmarks/tagging_quality.py --rules ./rules --mistakes   # list what went wrong
     python benchmarks/tagging_quality.py --json
 
-The rules are tuned on ``tune`` only; ``holdout`` measures them (tests/data/README.md).
+The rules are tuned on ``tune`` only; ``holdout`` and ``fresh`` measure them (never tune on
+their mistakes; tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from bridgeplugin.tagging import Tagger
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
+FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
+CORPORA = (CORPUS, FRESH)
 RULES = ROOT / "rules"
-SPLITS = ("tune", "holdout")
+SPLITS = ("tune", "holdout", "fresh")
 
 
 @dataclass
@@ -116,6 +123,24 @@ def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
     return items
 
 
+def load_corpora(paths: list[Path] | tuple[Path, ...] = CORPORA) -> list[dict[str, Any]]:
+    """The items of every file, in order; an id in two files is an error."""
+    items = [item for path in paths for item in load_corpus(path)]
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            raise SystemExit(f"id {item['id']!r} appears twice in {[str(p) for p in paths]}")
+        seen.add(item["id"])
+    return items
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def measure(tagger: Tagger, items: list[dict[str, Any]], split: str) -> SplitResult:
     """Classify every item of ``split`` and count hits and misses."""
     result = SplitResult(split)
@@ -151,8 +176,15 @@ def _row(label: str, c: Counts) -> str:
     )
 
 
-def report(results: list[SplitResult], *, version: str, mistakes: bool) -> str:
-    lines = [f"tagging quality of rules {version[:12]} on {CORPUS.relative_to(ROOT)}"]
+def report(
+    results: list[SplitResult],
+    *,
+    version: str,
+    mistakes: bool,
+    corpora: list[Path] | tuple[Path, ...] = CORPORA,
+) -> str:
+    files = " + ".join(_shown(p) for p in corpora)
+    lines = [f"tagging quality of rules {version[:12]} on {files}"]
     for r in results:
         lines.append(f"{r.name} ({r.items} items):")
         lines.append(_row("tech_request", r.tech))
@@ -172,19 +204,30 @@ def report(results: list[SplitResult], *, version: str, mistakes: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=RULES, help="rules directory")
-    parser.add_argument("--corpus", type=Path, default=CORPUS, help="labelled corpus")
-    parser.add_argument("--split", choices=SPLITS, action="append", help="default: both")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="labelled corpus file, repeatable (default: tagging_corpus.yaml and "
+        "tagging_corpus_fresh.yaml)",
+    )
+    parser.add_argument(
+        "--split", choices=SPLITS, action="append", help="default: every split the files hold"
+    )
     parser.add_argument("--mistakes", action="store_true", help="list every wrong verdict")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
     tagger = Tagger.load(args.rules)
-    items = load_corpus(args.corpus)
-    results = [measure(tagger, items, split) for split in args.split or SPLITS]
+    corpora = tuple(args.corpus or CORPORA)
+    items = load_corpora(corpora)
+    present = {item["split"] for item in items}
+    splits = args.split or [split for split in SPLITS if split in present]
+    results = [measure(tagger, items, split) for split in splits]
     if args.json:
         out = {"rules_version": tagger.version, **{r.name: r.to_json() for r in results}}
         print(json.dumps(out, indent=2))
     else:
-        print(report(results, version=tagger.version, mistakes=args.mistakes))
+        print(report(results, version=tagger.version, mistakes=args.mistakes, corpora=corpora))
     return 0
 
 
