@@ -1,8 +1,9 @@
 """Data integrity of the tagging corpus and the vendor catalog.
 
-- ``tests/data/tagging_corpus.yaml``: schema, ids, the fixed split rule (item N is holdout when
-  N % 3 == 0, exactly a third), category null iff not tech, every category well represented in
-  both parts. Label definitions: ``tests/data/README.md``.
+- ``tests/data/tagging_corpus.yaml``: schema, ids, the split (every item ``tune`` since session 2:
+  the old N % 3 holdout was used for tuning, and a fresh set is the held-out measure now),
+  category null iff not tech, every category well represented. Label definitions:
+  ``tests/data/README.md``.
 - ``rules/vendors.yaml``: schema, at least 150 vendors, unique names and aliases (case-insensitive,
   and after the matcher's tokenisation), categories and segments valid and consistent, the
   vendors the issue names present, common-word names marked ambiguous.
@@ -46,7 +47,6 @@ CATEGORIES = frozenset(
 
 MIN_ITEMS = 330
 MIN_PER_CATEGORY = 12
-MIN_PER_CATEGORY_HOLDOUT = 4
 PROJECTS = frozenset(["MKT", "IT"])
 ISSUE_TYPES = frozenset(
     ["Task", "Story", "Bug", "Epic", "Sub-task", "Service Request", "Incident", "Change"]
@@ -124,8 +124,8 @@ ID_RE = re.compile(r"^c(\d{3,})$")
 
 
 def expected_split(number: int) -> str:
-    """The fixed split rule: every third item is held out."""
-    return "holdout" if number % 3 == 0 else "tune"
+    """Every item is ``tune``: the old N % 3 holdout was tuned on in session 2 (data README)."""
+    return "tune"
 
 
 def _str_list(value: Any, *, allow_empty: bool) -> bool:
@@ -155,7 +155,7 @@ def item_problems(position: int, item: Any) -> list[str]:
     elif int(match.group(1)) != position:
         problems.append(f"{where}: id number must equal the position in the file ({position})")
     if item.get("split") != expected_split(position):
-        problems.append(f"{where}: split must be {expected_split(position)!r} by the N % 3 rule")
+        problems.append(f"{where}: split must be {expected_split(position)!r}")
 
     if item.get("project") not in PROJECTS:
         problems.append(f"{where}: project must be one of {sorted(PROJECTS)}")
@@ -205,11 +205,6 @@ def corpus_problems(items: Any) -> list[str]:
     total = len(items)
     if total < MIN_ITEMS:
         problems.append(f"only {total} items, need at least {MIN_ITEMS}")
-    if total % 3:
-        problems.append(f"{total} items is not a multiple of 3, so a third cannot be held out")
-    holdout = [i for i in items if i["split"] == "holdout"]
-    if len(holdout) * 3 != total:
-        problems.append(f"{len(holdout)} holdout items is not exactly a third of {total}")
 
     for key in ("id", "summary", "description"):
         seen = Counter(str(i[key]).strip().lower() for i in items)
@@ -217,29 +212,16 @@ def corpus_problems(items: Any) -> list[str]:
             problems.append(f"duplicate {key} values: {dupes[:5]}")
 
     overall = Counter(i["category"] for i in items if i["category"])
-    held = Counter(i["category"] for i in holdout if i["category"])
     for category in sorted(CATEGORIES):
         if overall[category] < MIN_PER_CATEGORY:
             problems.append(
                 f"category {category}: {overall[category]} items, need {MIN_PER_CATEGORY}"
             )
-        elif held[category] < MIN_PER_CATEGORY_HOLDOUT:
-            problems.append(
-                f"category {category}: {held[category]} holdout items, "
-                f"need {MIN_PER_CATEGORY_HOLDOUT}"
-            )
 
-    # Both parts must have the same mix: each label combination is split about 1:2.
     def combo(i: dict[str, Any]) -> tuple[bool, bool]:
         return (i["marketing_originated"], i["tech_request"])
 
-    everything, held_combos = Counter(map(combo, items)), Counter(map(combo, holdout))
-    for key, count in everything.items():
-        if abs(held_combos[key] - count / 3) > max(2.0, count * 0.1):
-            problems.append(
-                f"(marketing_originated, tech_request) = {key}: {held_combos[key]} of {count} "
-                "held out, not about a third"
-            )
+    everything = Counter(map(combo, items))
 
     # The mix the issue asks for, loosely: mostly marketing, both tech and not, some of others'.
     shares = {key: count / total for key, count in everything.items()}
@@ -523,15 +505,15 @@ def test_the_corpus_is_sound(corpus: list[dict[str, Any]]) -> None:
     assert corpus_problems(corpus) == []
 
 
-def test_the_corpus_holds_out_exactly_every_third_item(corpus: list[dict[str, Any]]) -> None:
-    held = [i["id"] for i in corpus if i["split"] == "holdout"]
-    assert held == [f"c{n:03d}" for n in range(3, len(corpus) + 1, 3)]
-    assert len(held) * 3 == len(corpus)
+def test_every_corpus_item_is_tune_since_the_old_holdout_was_tuned_on(
+    corpus: list[dict[str, Any]],
+) -> None:
+    assert {i["split"] for i in corpus} == {"tune"}
 
 
-def test_the_corpus_header_documents_the_split_rule() -> None:
+def test_the_corpus_header_documents_the_split() -> None:
     header = CORPUS.read_text(encoding="utf-8").split("\n- id:", 1)[0]
-    assert "N % 3 == 0 -> holdout" in header
+    assert "every item is `split: tune`" in header
 
 
 def test_the_catalog_is_sound(catalog: dict[str, Any]) -> None:
@@ -566,10 +548,6 @@ def _set(index: int, **values: Any) -> CorpusBreak:
     return apply
 
 
-def _drop_last(items: list[dict[str, Any]]) -> None:
-    items.pop()
-
-
 def _duplicate_first_summary(items: list[dict[str, Any]]) -> None:
     items[1]["summary"] = items[0]["summary"].upper()
 
@@ -580,25 +558,10 @@ def _starve_mobile(items: list[dict[str, Any]]) -> None:
             item["category"] = "saas"
 
 
-def _hold_out_no_mobile(items: list[dict[str, Any]]) -> None:
-    for item in items:
-        if item["split"] == "holdout" and item["category"] == "mobile":
-            item["category"] = "saas"
-
-
-def _skew_holdout_labels(items: list[dict[str, Any]]) -> None:
-    # Relabel held-out marketing tech as non-tech: the two parts no longer share a mix.
-    for n, item in enumerate(items, start=1):
-        if n % 3 == 0 and item["tech_request"] and item["marketing_originated"]:
-            item["tech_request"], item["category"] = False, None
-
-
 CORPUS_BREAKS: list[tuple[CorpusBreak, str]] = [
-    (_set(2, split="tune"), "split must be 'holdout'"),
-    (_set(0, split="holdout"), "split must be 'tune'"),
+    (_set(2, split="holdout"), "split must be 'tune'"),
     (_set(4, id="c004"), "id number must equal the position"),
     (_set(4, id="C5"), "id must look like c001"),
-    (_drop_last, "not a multiple of 3"),
     (_set(0, tech_request=False), "category must be null"),
     (_set(0, category=None), "needs a category"),
     (_set(0, category="social"), "needs a category"),
@@ -611,8 +574,6 @@ CORPUS_BREAKS: list[tuple[CorpusBreak, str]] = [
     (_set(0, summary=""), "summary must be"),
     (_duplicate_first_summary, "duplicate summary values"),
     (_starve_mobile, "category mobile"),
-    (_hold_out_no_mobile, "category mobile: 0 holdout items"),
-    (_skew_holdout_labels, "not about a third"),
 ]
 
 
