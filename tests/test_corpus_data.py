@@ -1,8 +1,9 @@
 """Data integrity of the tagging corpus and the vendor catalog.
 
-- ``tests/data/tagging_corpus.yaml``: schema, ids, the fixed split rule (item N is holdout when
-  N % 3 == 0, exactly a third), category null iff not tech, every category well represented in
-  both parts. Label definitions: ``tests/data/README.md``.
+- ``tests/data/tagging_corpus.yaml``: schema, ids, the split (every item ``tune`` since session 2:
+  the old N % 3 holdout was used for tuning, and the fresh set is the held-out measure now),
+  category null iff not tech, every category well represented. Label definitions:
+  ``tests/data/README.md``.
 - ``tests/data/tagging_corpus_fresh.yaml``: the fresh held-out set written without seeing the
   rules: the same schema, ids ``f001``... in file order, every item ``split: fresh``, every
   category represented, the same loose mix; and across both files no shared id, summary or
@@ -51,7 +52,6 @@ CATEGORIES = frozenset(
 
 MIN_ITEMS = 330
 MIN_PER_CATEGORY = 12
-MIN_PER_CATEGORY_HOLDOUT = 4
 MIN_FRESH_ITEMS = 190
 MIN_PER_CATEGORY_FRESH = 8
 FRESH_SPLIT = "fresh"
@@ -133,8 +133,8 @@ FRESH_ID_RE = re.compile(r"^f(\d{3,})$")
 
 
 def expected_split(number: int) -> str:
-    """The fixed split rule: every third item is held out."""
-    return "holdout" if number % 3 == 0 else "tune"
+    """Every item is ``tune``: the old N % 3 holdout was tuned on in session 2 (data README)."""
+    return "tune"
 
 
 def fresh_split(number: int) -> str:
@@ -180,7 +180,7 @@ def item_problems(
     elif int(match.group(1)) != position:
         problems.append(f"{where}: id number must equal the position in the file ({position})")
     if item.get("split") != split_of(position):
-        rule = "by the N % 3 rule" if split_of is expected_split else "in this file"
+        rule = "(all tuned on since session 2)" if split_of is expected_split else "in this file"
         problems.append(f"{where}: split must be {split_of(position)!r} {rule}")
 
     if item.get("project") not in PROJECTS:
@@ -231,34 +231,14 @@ def corpus_problems(items: Any) -> list[str]:
     total = len(items)
     if total < MIN_ITEMS:
         problems.append(f"only {total} items, need at least {MIN_ITEMS}")
-    if total % 3:
-        problems.append(f"{total} items is not a multiple of 3, so a third cannot be held out")
-    holdout = [i for i in items if i["split"] == "holdout"]
-    if len(holdout) * 3 != total:
-        problems.append(f"{len(holdout)} holdout items is not exactly a third of {total}")
 
     problems += duplicate_problems(items)
 
     overall = Counter(i["category"] for i in items if i["category"])
-    held = Counter(i["category"] for i in holdout if i["category"])
     for category in sorted(CATEGORIES):
         if overall[category] < MIN_PER_CATEGORY:
             problems.append(
                 f"category {category}: {overall[category]} items, need {MIN_PER_CATEGORY}"
-            )
-        elif held[category] < MIN_PER_CATEGORY_HOLDOUT:
-            problems.append(
-                f"category {category}: {held[category]} holdout items, "
-                f"need {MIN_PER_CATEGORY_HOLDOUT}"
-            )
-
-    # Both parts must have the same mix: each label combination is split about 1:2.
-    everything, held_combos = Counter(map(_combo, items)), Counter(map(_combo, holdout))
-    for key, count in everything.items():
-        if abs(held_combos[key] - count / 3) > max(2.0, count * 0.1):
-            problems.append(
-                f"(marketing_originated, tech_request) = {key}: {held_combos[key]} of {count} "
-                "held out, not about a third"
             )
 
     problems += mix_problems(items)
@@ -612,15 +592,15 @@ def test_the_corpus_is_sound(corpus: list[dict[str, Any]]) -> None:
     assert corpus_problems(corpus) == []
 
 
-def test_the_corpus_holds_out_exactly_every_third_item(corpus: list[dict[str, Any]]) -> None:
-    held = [i["id"] for i in corpus if i["split"] == "holdout"]
-    assert held == [f"c{n:03d}" for n in range(3, len(corpus) + 1, 3)]
-    assert len(held) * 3 == len(corpus)
+def test_every_corpus_item_is_tune_since_the_old_holdout_was_tuned_on(
+    corpus: list[dict[str, Any]],
+) -> None:
+    assert {i["split"] for i in corpus} == {"tune"}
 
 
-def test_the_corpus_header_documents_the_split_rule() -> None:
+def test_the_corpus_header_documents_the_split() -> None:
     header = CORPUS.read_text(encoding="utf-8").split("\n- id:", 1)[0]
-    assert "N % 3 == 0 -> holdout" in header
+    assert "every item is `split: tune`" in header
 
 
 def test_the_fresh_corpus_is_sound(fresh: list[dict[str, Any]]) -> None:
@@ -676,10 +656,6 @@ def _set(index: int, **values: Any) -> CorpusBreak:
     return apply
 
 
-def _drop_last(items: list[dict[str, Any]]) -> None:
-    items.pop()
-
-
 def _duplicate_first_summary(items: list[dict[str, Any]]) -> None:
     items[1]["summary"] = items[0]["summary"].upper()
 
@@ -690,25 +666,10 @@ def _starve_mobile(items: list[dict[str, Any]]) -> None:
             item["category"] = "saas"
 
 
-def _hold_out_no_mobile(items: list[dict[str, Any]]) -> None:
-    for item in items:
-        if item["split"] == "holdout" and item["category"] == "mobile":
-            item["category"] = "saas"
-
-
-def _skew_holdout_labels(items: list[dict[str, Any]]) -> None:
-    # Relabel held-out marketing tech as non-tech: the two parts no longer share a mix.
-    for n, item in enumerate(items, start=1):
-        if n % 3 == 0 and item["tech_request"] and item["marketing_originated"]:
-            item["tech_request"], item["category"] = False, None
-
-
 CORPUS_BREAKS: list[tuple[CorpusBreak, str]] = [
-    (_set(2, split="tune"), "split must be 'holdout'"),
-    (_set(0, split="holdout"), "split must be 'tune'"),
+    (_set(2, split="holdout"), "split must be 'tune'"),
     (_set(4, id="c004"), "id number must equal the position"),
     (_set(4, id="C5"), "id must look like c001"),
-    (_drop_last, "not a multiple of 3"),
     (_set(0, tech_request=False), "category must be null"),
     (_set(0, category=None), "needs a category"),
     (_set(0, category="social"), "needs a category"),
@@ -721,8 +682,6 @@ CORPUS_BREAKS: list[tuple[CorpusBreak, str]] = [
     (_set(0, summary=""), "summary must be"),
     (_duplicate_first_summary, "duplicate summary values"),
     (_starve_mobile, "category mobile"),
-    (_hold_out_no_mobile, "category mobile: 0 holdout items"),
-    (_skew_holdout_labels, "not about a third"),
 ]
 
 

@@ -73,7 +73,8 @@ def test_validate_without_a_site_checks_the_files_only():
     result = run(None, "rules", "validate")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: ")
-    assert "416 vendors" in result.output and "test cases" in result.output
+    vendors = len(yaml.safe_load((RULES / "vendors.yaml").read_text(encoding="utf-8"))["vendors"])
+    assert f"{vendors} vendors" in result.output and "test cases" in result.output
 
 
 def test_validate_on_a_site_that_has_every_name_is_ok(full_site: RunningSandbox):
