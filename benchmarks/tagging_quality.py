@@ -1,25 +1,28 @@
 """Precision and recall of the shipped tagging rules on the labelled corpus, per split.
 
-Every item of ``tests/data/tagging_corpus.yaml`` (splits ``tune`` and ``holdout``) and of
+Every item of ``tests/data/tagging_corpus.yaml`` (splits ``tune`` and ``holdout``), of
 ``tests/data/tagging_corpus_fresh.yaml`` (split ``fresh``: a second held-out set, written by
-someone who had not seen the rules) becomes an issue (the same way a rule test case does:
-``bridgeplugin.rules_testing.case_issue``) and is classified by the rules. Printed for the
-``tune``, ``holdout`` and ``fresh`` splits separately, with counts:
+someone who had not seen the rules) and of ``tests/data/tagging_corpus_fresh2.yaml`` (split
+``fresh2``: a third held-out set, written the same way for another company) becomes an issue
+(the same way a rule test case does: ``bridgeplugin.rules_testing.case_issue``) and is
+classified by the rules. Printed for the ``tune``, ``holdout``, ``fresh`` and ``fresh2`` splits
+separately, with counts:
 
 - technology-request detection: precision, recall, F1 (positive = tech_request true);
 - marketing origin: precision, recall, F1 (positive = marketing_originated true);
 - tagging (both true): precision, recall, F1;
 - category accuracy among the true positives of technology detection.
 
-    python benchmarks/tagging_quality.py                  # every split of both files
+    python benchmarks/tagging_quality.py                  # every split of all three files
     python benchmarks/tagging_quality.py --split tune     # while tuning: never look at holdout
     python benchmarks/tagging_quality.py --split fresh    # the fresh held-out set only
+    python benchmarks/tagging_quality.py --split fresh2   # the second fresh held-out set only
     python benchmarks/tagging_quality.py --corpus tests/data/tagging_corpus.yaml  # one file
     python benchmarks/tagging_quality.py --rules ./rules --mistakes   # list what went wrong
     python benchmarks/tagging_quality.py --json
 
-The rules are tuned on ``tune`` only; ``holdout`` and ``fresh`` measure them (never tune on
-their mistakes; tests/data/README.md).
+The rules are tuned on ``tune`` only; ``holdout``, ``fresh`` and ``fresh2`` measure them (never
+tune on their mistakes; tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from bridgeplugin.tagging import Tagger
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
 FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
-CORPORA = (CORPUS, FRESH)
+FRESH2 = ROOT / "tests" / "data" / "tagging_corpus_fresh2.yaml"
+CORPORA = (CORPUS, FRESH, FRESH2)
 RULES = ROOT / "rules"
-SPLITS = ("tune", "holdout", "fresh")
+SPLITS = ("tune", "holdout", "fresh", "fresh2")
 
 
 @dataclass
@@ -208,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus",
         type=Path,
         action="append",
-        help="labelled corpus file, repeatable (default: tagging_corpus.yaml and "
-        "tagging_corpus_fresh.yaml)",
+        help="labelled corpus file, repeatable (default: tagging_corpus.yaml, "
+        "tagging_corpus_fresh.yaml and tagging_corpus_fresh2.yaml)",
     )
     parser.add_argument(
         "--split", choices=SPLITS, action="append", help="default: every split the files hold"

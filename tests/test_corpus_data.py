@@ -8,6 +8,9 @@
   rules: the same schema, ids ``f001``... in file order, every item ``split: fresh``, every
   category represented, the same loose mix; and across both files no shared id, summary or
   description.
+- ``tests/data/tagging_corpus_fresh2.yaml``: the second fresh held-out set (another company,
+  written the same way): the same checks with ids ``g001``... and split ``fresh2``, at least 200
+  items; and across all three files no shared id, summary or description.
 - ``rules/vendors.yaml``: schema, at least 150 vendors, unique names and aliases (case-insensitive,
   and after the matcher's tokenisation), categories and segments valid and consistent, the
   vendors the issue names present, common-word names marked ambiguous.
@@ -32,6 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
 FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
+FRESH2 = ROOT / "tests" / "data" / "tagging_corpus_fresh2.yaml"
 CATALOG = ROOT / "rules" / "vendors.yaml"
 
 CATEGORIES = frozenset(
@@ -55,6 +59,8 @@ MIN_PER_CATEGORY = 12
 MIN_FRESH_ITEMS = 190
 MIN_PER_CATEGORY_FRESH = 8
 FRESH_SPLIT = "fresh"
+MIN_FRESH2_ITEMS = 200
+FRESH2_SPLIT = "fresh2"
 PROJECTS = frozenset(["MKT", "IT"])
 ISSUE_TYPES = frozenset(
     ["Task", "Story", "Bug", "Epic", "Sub-task", "Service Request", "Incident", "Change"]
@@ -130,6 +136,7 @@ REQUIRED_KEYS = frozenset(
 OPTIONAL_KEYS = frozenset(["requested_by_groups", "request_type", "labels", "components", "note"])
 ID_RE = re.compile(r"^c(\d{3,})$")
 FRESH_ID_RE = re.compile(r"^f(\d{3,})$")
+FRESH2_ID_RE = re.compile(r"^g(\d{3,})$")
 
 
 def expected_split(number: int) -> str:
@@ -140,6 +147,11 @@ def expected_split(number: int) -> str:
 def fresh_split(number: int) -> str:
     """The fresh set is held out as a whole, under its own split name."""
     return FRESH_SPLIT
+
+
+def fresh2_split(number: int) -> str:
+    """The second fresh set is held out as a whole, under its own split name."""
+    return FRESH2_SPLIT
 
 
 def _str_list(value: Any, *, allow_empty: bool) -> bool:
@@ -280,19 +292,29 @@ def mix_problems(items: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def fresh_corpus_problems(items: Any) -> list[str]:
-    """Everything wrong with the loaded fresh held-out set; empty when it is sound."""
+def fresh_corpus_problems(
+    items: Any,
+    *,
+    id_re: re.Pattern[str] = FRESH_ID_RE,
+    split_of: Callable[[int], str] = fresh_split,
+    min_items: int = MIN_FRESH_ITEMS,
+) -> list[str]:
+    """Everything wrong with a loaded fresh held-out set; empty when it is sound.
+
+    The defaults describe ``tagging_corpus_fresh.yaml``; ``fresh2_corpus_problems`` passes the
+    ids, split and size of ``tagging_corpus_fresh2.yaml``.
+    """
     if not isinstance(items, list):
         return ["the fresh corpus must be a list of items"]
     problems = [
         p
         for n, item in enumerate(items, start=1)
-        for p in item_problems(n, item, id_re=FRESH_ID_RE, split_of=fresh_split)
+        for p in item_problems(n, item, id_re=id_re, split_of=split_of)
     ]
     if problems:
         return problems
-    if len(items) < MIN_FRESH_ITEMS:
-        problems.append(f"only {len(items)} fresh items, need at least {MIN_FRESH_ITEMS}")
+    if len(items) < min_items:
+        problems.append(f"only {len(items)} fresh items, need at least {min_items}")
     problems += duplicate_problems(items)
     overall = Counter(i["category"] for i in items if i["category"])
     for category in sorted(CATEGORIES):
@@ -308,6 +330,13 @@ def fresh_corpus_problems(items: Any) -> list[str]:
         problems.append(f"no marketing technology request in categories {missing}")
     problems += mix_problems(items)
     return problems
+
+
+def fresh2_corpus_problems(items: Any) -> list[str]:
+    """Everything wrong with the loaded second fresh set (``g001``..., ``fresh2``, 200 items)."""
+    return fresh_corpus_problems(
+        items, id_re=FRESH2_ID_RE, split_of=fresh2_split, min_items=MIN_FRESH2_ITEMS
+    )
 
 
 def cross_corpus_problems(*corpora: list[dict[str, Any]]) -> list[str]:
@@ -581,6 +610,11 @@ def fresh() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def fresh2() -> list[dict[str, Any]]:
+    return _load(FRESH2)
+
+
+@pytest.fixture(scope="module")
 def catalog() -> dict[str, Any]:
     return _load(CATALOG)
 
@@ -612,16 +646,32 @@ def test_the_fresh_corpus_is_held_out_as_a_whole(fresh: list[dict[str, Any]]) ->
     assert {i["split"] for i in fresh} == {FRESH_SPLIT}
 
 
+def test_the_fresh2_corpus_is_sound(fresh2: list[dict[str, Any]]) -> None:
+    assert fresh2_corpus_problems(fresh2) == []
+
+
+def test_the_fresh2_corpus_is_held_out_as_a_whole(fresh2: list[dict[str, Any]]) -> None:
+    assert len(fresh2) >= MIN_FRESH2_ITEMS
+    assert [i["id"] for i in fresh2] == [f"g{n:03d}" for n in range(1, len(fresh2) + 1)]
+    assert {i["split"] for i in fresh2} == {FRESH2_SPLIT}
+
+
 def test_the_corpus_files_share_no_id_summary_or_description(
-    corpus: list[dict[str, Any]], fresh: list[dict[str, Any]]
+    corpus: list[dict[str, Any]], fresh: list[dict[str, Any]], fresh2: list[dict[str, Any]]
 ) -> None:
-    assert cross_corpus_problems(corpus, fresh) == []
+    assert cross_corpus_problems(corpus, fresh, fresh2) == []
 
 
 def test_the_fresh_header_says_how_it_was_written() -> None:
     header = FRESH.read_text(encoding="utf-8").split("\n- id:", 1)[0]
     assert "had NOT seen the classifier rules" in header
     assert "split: fresh" in header
+
+
+def test_the_fresh2_header_says_how_it_was_written() -> None:
+    header = FRESH2.read_text(encoding="utf-8").split("\n- id:", 1)[0]
+    assert "had NOT seen the classifier rules" in header
+    assert "split: fresh2" in header
 
 
 def test_the_catalog_is_sound(catalog: dict[str, Any]) -> None:
@@ -729,6 +779,54 @@ def test_a_broken_fresh_corpus_is_reported(
     breakage(broken)
     problems = fresh_corpus_problems(broken)
     assert any(expected in p for p in problems), problems
+
+
+def _keep_first_fresh2(items: list[dict[str, Any]]) -> None:
+    del items[199:]
+
+
+def _starve_fresh2_mobile(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["category"] == "mobile":
+            item["category"] = "saas"
+
+
+FRESH2_BREAKS: list[tuple[CorpusBreak, str]] = [
+    (_set(0, split="fresh"), "split must be 'fresh2' in this file"),
+    (_set(0, id="f001"), "id must look like g001"),
+    (_set(4, id="g004"), "id number must equal the position"),
+    (_set(0, tech_request=False), "category must be null"),
+    (_set(0, requested_by_groups=["sales-team"]), "unknown groups"),
+    (_duplicate_first_summary, "duplicate summary values"),
+    (_starve_fresh2_mobile, "category mobile: 0 fresh items"),
+    (_keep_first_fresh2, "only 199 fresh items, need at least 200"),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"), [pytest.param(*case, id=case[1]) for case in FRESH2_BREAKS]
+)
+def test_a_broken_fresh2_corpus_is_reported(
+    fresh2: list[dict[str, Any]], breakage: CorpusBreak, expected: str
+) -> None:
+    broken = copy.deepcopy(fresh2)
+    breakage(broken)
+    problems = fresh2_corpus_problems(broken)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["id", "summary", "description"])
+def test_a_value_shared_with_fresh2_is_reported(
+    corpus: list[dict[str, Any]],
+    fresh: list[dict[str, Any]],
+    fresh2: list[dict[str, Any]],
+    key: str,
+) -> None:
+    for other in (corpus, fresh):
+        broken = copy.deepcopy(fresh2)
+        broken[9][key] = other[30][key].lower()
+        problems = cross_corpus_problems(corpus, fresh, broken)
+        assert any(p.startswith(f"{key} values in more than one corpus file") for p in problems)
 
 
 @pytest.mark.parametrize("key", ["id", "summary", "description"])
