@@ -29,7 +29,7 @@ from .predicates.base import Predicate, run
 from .predicates.not_ import Not
 from .predicates.ref import Ref
 from .predicates.signals import SignalsReach
-from .predicates.text import TextMatch
+from .predicates.text import DECIDED, TextMatch
 from .predicates.vendor import VendorMentioned
 from .result import (
     ERROR,
@@ -179,10 +179,11 @@ class _Plan:
     The other leaves are decided by their own ``test``, when first needed (a failure is an
     error, as in the composites). The rule trees themselves are compiled into two Python
     functions (``_source``, see ``_compile``): ``decide`` works out both verdicts (per
-    question the vetoes, then the rules concluding true up to the first true one) and
-    ``run`` every rule's outcome, when ``TaggingResult.rules`` is first read. Both are Kleene
-    logic over the bulk outcomes and those tests, each composite stopping at the first child
-    that decides it, cheap children first, shared definitions decided once.
+    question the rules concluding true up to the first true one, then, only if one was true
+    or undecided, the vetoes up to the first true one) and ``run`` every rule's outcome, when
+    ``TaggingResult.rules`` is first read. Both are Kleene logic over the bulk outcomes and
+    those tests, each composite stopping at the first child that decides it, cheap children
+    first, shared definitions decided once.
     """
 
     __slots__ = (
@@ -196,6 +197,7 @@ class _Plan:
         "_tech_rules",
         "_text_leaves",
         "_text_mask",
+        "_text_numbers",
         "_vendor_fields",
         "_vendor_leaves",
         "_vendor_readers",
@@ -244,6 +246,7 @@ class _Plan:
             bits[id(p)] = 1 << (len(entries) + i)
         self._text_leaves = tuple((p, bits[id(p)]) for p in text)
         self._text_mask = sum(bits[id(p)] for p in text)
+        self._text_numbers = {id(p): i for i, p in enumerate(text)}
         self._leaf_mask = sum(bits.values())
         self._signal_sets = tuple(
             (s, dict(w), sum(b for b, _w in w), tuple((p, bits[id(p)]) for p in rs))
@@ -272,6 +275,7 @@ class _Plan:
         true, error = self._bulk(ctx)
         slots = [None] * self._slots
         true_set, error_set = _members(true), _members(error)
+        ctx.memo[DECIDED] = (self._text_numbers, true_set, error_set)  # for TextMatch.evaluate
         marketing_originated, tech_request, first = self._decide(ctx, true_set, error_set, slots)
         outcomes = _Outcomes(self._run, ctx, true_set, error_set, slots)
         category = None
@@ -482,8 +486,9 @@ def _compile(
 
     - ``decide(ctx, t, e, s)``: ``(marketing_originated, tech_request, first)``, ``first``
       being the index of the first true rule concluding tech_request when that verdict is
-      true, else -1. Per question, the vetoes first, then the positive rules in order, up to
-      the first that settles the verdict (module doc; the verdict is that of ``_verdict``).
+      true, else -1. Per question, the rules concluding true in order up to the first true
+      one; then, if one was true or undecided, the vetoes up to the first true one (module
+      doc; the verdict is that of ``_verdict``).
     - ``run(ctx, t, e, s)``: every rule's outcome (``TaggingResult.rules``).
     """
     source, slots, constants = _source(rules, bits, other, inline=True)
@@ -594,33 +599,39 @@ def _source(
     outcomes = [f"    o{i} = {expr(rule.condition)}" for i, rule in enumerate(rules)]
     every = "".join(f"o{i}, " for i in range(len(rules)))
     run = ["def run(ctx, t, e, s):", *locals_(), *outcomes, f"    return ({every})"]
-    # decide(): the verdicts, vetoes first, then the positive rules up to the first true one
+    # decide(): per question, the rules concluding true up to the first true one; when one
+    # was true or undecided, the vetoes up to the first true one (else they cannot matter)
     lines = []
     for question, name in (("marketing_originated", "mo"), ("tech_request", "tr")):
         vetoes = [i for i, r in enumerate(rules) if getattr(r.then, question) is False]
         positive = [i for i, r in enumerate(rules) if getattr(r.then, question) is True]
-        lines.append(f"    {name} = None  # undecided veto: ve, undecided positive rule: pe")
-        lines.append("    ve = pe = False")
-        for i in vetoes:
-            lines += [
-                f"    if {name} is None:",
-                f"        o = {expr(rules[i].condition)}",
-                "        if o is T:",
-                f"            {name} = F",
-                "        elif o is E:",
-                "            ve = True",
-            ]
+        lines.append("    pt = pe = ve = False  # positive rule true / undecided, veto undecided")
         for i in positive:
             lines += [
-                f"    if {name} is None:",
+                "    if not pt:",
                 f"        o = {expr(rules[i].condition)}",
                 "        if o is T:",
-                f"            {name} = E if ve else T",
+                "            pt = True",
             ]
             if question == "tech_request":
                 lines.append(f"            first = {i}")
             lines += ["        elif o is E:", "            pe = True"]
-        lines += [f"    if {name} is None:", f"        {name} = E if pe else F"]
+        lines += ["    if pt or pe:", f"        {name} = None"]
+        for i in vetoes:
+            lines += [
+                f"        if {name} is None:",
+                f"            o = {expr(rules[i].condition)}",
+                "            if o is T:",
+                f"                {name} = F",
+                "            elif o is E:",
+                "                ve = True",
+            ]
+        lines += [
+            f"        if {name} is None:",
+            f"            {name} = E if ve or not pt else T",
+            "    else:",
+            f"        {name} = F",
+        ]
     decide = [
         "def decide(ctx, t, e, s):",
         *locals_(),

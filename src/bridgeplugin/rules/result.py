@@ -346,10 +346,14 @@ class TaggingResult:
     @property
     def rules(self) -> tuple[RuleResult, ...]:
         if self._rules is None:
-            self._rules = tuple(
-                RuleResult(rule, outcome, ctx=self._ctx)
-                for rule, outcome in zip(self._rule_list, self._outcomes, strict=True)
-            )
+            # RuleResult(rule, outcome, ctx=ctx) without the call (one per rule, per issue)
+            ctx, new = self._ctx, RuleResult.__new__
+            out = []
+            for rule, outcome in zip(self._rule_list, self._outcomes, strict=True):
+                r = new(RuleResult)
+                r.rule, r.outcome, r._condition, r._ctx = rule, outcome, None, ctx
+                out.append(r)
+            self._rules = tuple(out)
         return self._rules
 
     def __repr__(self) -> str:
