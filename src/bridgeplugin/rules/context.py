@@ -127,7 +127,7 @@ class Context:
         """Lower-cased group names of a user, looked up once per issue."""
         groups = self._groups.get(account_id)
         if groups is None:
-            groups = frozenset(g.lower() for g in self.directory.groups_of(account_id))
+            groups = frozenset(map(str.lower, self.directory.groups_of(account_id)))
             self._groups[account_id] = groups
         return groups
 

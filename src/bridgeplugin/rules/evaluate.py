@@ -195,9 +195,9 @@ class _Plan:
         "_slots",
         "_source",
         "_tech_rules",
+        "_text_bits",
         "_text_leaves",
         "_text_mask",
-        "_text_numbers",
         "_vendor_fields",
         "_vendor_leaves",
         "_vendor_readers",
@@ -246,7 +246,7 @@ class _Plan:
             bits[id(p)] = 1 << (len(entries) + i)
         self._text_leaves = tuple((p, bits[id(p)]) for p in text)
         self._text_mask = sum(bits[id(p)] for p in text)
-        self._text_numbers = {id(p): i for i, p in enumerate(text)}
+        self._text_bits = {id(p): bits[id(p)] for p in text}
         self._leaf_mask = sum(bits.values())
         self._signal_sets = tuple(
             (s, dict(w), sum(b for b, _w in w), tuple((p, bits[id(p)]) for p in rs))
@@ -264,9 +264,17 @@ class _Plan:
         self._vendor_fields = tuple(dict.fromkeys(fields))
         other = [p for p in leaves if id(p) not in bulk]
         self._source, self._decide, self._run, self._slots = _compile(ruleset.rules, bits, other)
-        # The rules that may give the category, in order: (index, rule, category_from vendor)
+        # The rules that may give the category, in order: (index, rule, category_from
+        # vendor, the condition when it is a single vendor leaf: its category needs no tree)
         self._tech_rules = tuple(
-            (i, r, r.then.category_from == "vendor")
+            (
+                i,
+                r,
+                r.then.category_from == "vendor",
+                r.condition
+                if r.then.category_from == "vendor" and type(r.condition) is VendorMentioned
+                else None,
+            )
             for i, r in enumerate(ruleset.rules)
             if r.then.tech_request
         )
@@ -274,17 +282,18 @@ class _Plan:
     def evaluate(self, ctx: Context) -> TaggingResult:
         true, error = self._bulk(ctx)
         slots = [None] * self._slots
-        true_set, error_set = _members(true), _members(error)
-        ctx.memo[DECIDED] = (self._text_numbers, true_set, error_set)  # for TextMatch.evaluate
-        marketing_originated, tech_request, first = self._decide(ctx, true_set, error_set, slots)
-        outcomes = _Outcomes(self._run, ctx, true_set, error_set, slots)
+        ctx.memo[DECIDED] = (self._text_bits, true, error)  # for TextMatch.evaluate
+        marketing_originated, tech_request, first = self._decide(ctx, true, error, slots)
+        outcomes = _Outcomes(self._run, ctx, true, error, slots)
         category = None
         if first >= 0:
             # The category of the first true rule concluding tech_request that names one.
-            for index, rule, from_vendor in self._tech_rules:
+            for index, rule, from_vendor, leaf in self._tech_rules:
                 if index < first or (index > first and outcomes[index] is not TRUE):
                     continue
-                if from_vendor:  # the category of the vendor on the true path
+                if leaf is not None:  # if: {vendor: ...}: its first vendor, as its tree says
+                    found = _vendor_category(leaf, ctx) or rule.then.category
+                elif from_vendor:  # the category of the vendor on the true path
                     found = RuleResult(rule, TRUE, ctx=ctx).category
                 else:
                     found = rule.then.category
@@ -385,16 +394,6 @@ class _Plan:
         return true
 
 
-def _members(mask: int) -> set[int]:
-    """The numbers of the bits set in ``mask``."""
-    out = set()
-    while mask:
-        low = mask & -mask
-        out.add(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
 class _Outcomes(Sequence[Outcome]):
     """Every rule's outcome, worked out when first read (``_Plan.evaluate`` decides the
     verdicts with as few rules as it can); the leaves tested already are not tested again."""
@@ -436,6 +435,18 @@ def _test_each(ctx: Context, leaves: Any, true: int, error: int) -> tuple[int, i
         elif outcome is ERROR:
             error |= bit
     return true, error
+
+
+def _vendor_category(leaf: VendorMentioned, ctx: Context) -> str | None:
+    """The category of the vendor a true ``vendor`` leaf names first: the vendor its
+    ``evaluate`` reports (the first wanted match, fields in order)."""
+    for name in leaf.fields:
+        if ctx.text_or_none(name) is None:
+            continue
+        for match in ctx.vendor_matches(name):
+            if leaf._wanted(match.category, match.segment):
+                return match.category
+    return None
 
 
 def _vendor_hit(signal_set: SignalSet, ctx: Context, mentioned: dict[str, Any] | None) -> bool:
@@ -491,10 +502,10 @@ def _compile(
       doc; the verdict is that of ``_verdict``).
     - ``run(ctx, t, e, s)``: every rule's outcome (``TaggingResult.rules``).
     """
-    source, slots, constants = _source(rules, bits, other, inline=True)
+    source, slots = _source(rules, bits, other, inline=True)
     if len(source) > _INLINE_LIMIT:
-        source, slots, constants = _source(rules, bits, other, inline=False)
-    namespace: dict[str, Any] = {"T": TRUE, "F": FALSE, "E": ERROR, "_leaf": _leaf, **constants}
+        source, slots = _source(rules, bits, other, inline=False)
+    namespace: dict[str, Any] = {"T": TRUE, "F": FALSE, "E": ERROR, "_leaf": _leaf}
     namespace.update({f"_t{i}": p.test for i, p in enumerate(other)})
     exec(compile(source, "<tagging rules>", "exec"), namespace)  # our own code, from the rules
     return source, namespace["decide"], namespace["run"], slots
@@ -502,7 +513,7 @@ def _compile(
 
 def _source(
     rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate], *, inline: bool
-) -> tuple[str, int, dict[str, frozenset[int]]]:
+) -> tuple[str, int]:
     lazy = {id(p): i for i, p in enumerate(other)}
     uses: dict[int, int] = {}
 
@@ -529,7 +540,6 @@ def _source(
         return found
 
     shared: dict[int, int] = {}  # shared composites: their number
-    constants: dict[str, frozenset[int]] = {}  # groups of bulk leaves: their bits' numbers
     helpers: list[str] = []  # inline=False: one function per shared composite
     temps = iter(range(1 << 30))
 
@@ -537,8 +547,7 @@ def _source(
         key = id(pred)
         if key in bits:
             b = bits[key]
-            k = b.bit_length() - 1
-            return f"(T if {k} in t else E if {k} in e else F)"
+            return f"(T if t & {b} else E if e & {b} else F)"
         if key in lazy:
             j = lazy[key]
             return f"(s[{j}] if s[{j}] is not None else _leaf(s, {j}, _t{j}, ctx))"
@@ -568,17 +577,15 @@ def _source(
             return f"(F if ({x} := {inner}) is T else T if {x} is F else E)"
         stop, rest = ("F", "T") if kind is All else ("T", "F")
         children = sorted(pred.children(), key=cost)  # stable: then in the rule's order
-        # The bulk leaves among the children are decided together, by one set operation.
+        # The bulk leaves among the children are decided together, by one mask operation.
         group = [c for c in children if id(c) in bits]
         parts = [expr(c) for c in children if id(c) not in bits]
         if len(group) > 1:
-            name = f"K{len(constants)}"
-            constants[name] = frozenset(bits[id(c)].bit_length() - 1 for c in group)
+            k = sum(bits[id(c)] for c in group)
             if kind is All:  # false if one is false, else an error if one is, else true
-                parts.insert(0, f"(T if {name} <= t else E if {name} <= (t | e) else F)")
+                parts.insert(0, f"(T if t & {k} == {k} else E if (t | e) & {k} == {k} else F)")
             else:  # true if one is true, else an error if one is, else false
-                t_, e_ = f"{name}.isdisjoint(t)", f"{name}.isdisjoint(e)"
-                parts.insert(0, f"(T if not {t_} else E if not {e_} else F)")
+                parts.insert(0, f"(T if t & {k} else E if e & {k} else F)")
         elif group:
             parts.insert(0, expr(group[0]))
         names = [f"x{next(temps)}" for _ in parts]
@@ -640,7 +647,7 @@ def _source(
         "    return mo, tr, (first if tr is T else -1)",
     ]
     slots = len(other) + (0 if inline else len(shared))
-    return "\n".join([*helpers, *run, *decide]) + "\n", slots, constants
+    return "\n".join([*helpers, *run, *decide]) + "\n", slots
 
 
 # Plans by rule set (RuleSet is a frozen dataclass: hashing one hashes every rule).

@@ -87,8 +87,11 @@ class RuleSet:
         self, issue: Issue, directory: Directory, *, fields: FieldNames | None = None
     ) -> Context:
         """An evaluation context for ``issue`` using this rule set's vendor catalog."""
-        return Context(issue, directory, self.vendors, fields or FieldNames())
+        return Context(issue, directory, self.vendors, fields or _DEFAULT_FIELDS)
 
+
+# Frozen, so one instance serves every context built without field names.
+_DEFAULT_FIELDS = FieldNames()
 
 _NAME_KINDS = ("fields", "groups", "projects", "statuses", "issue_types", "request_types")
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 KEY = "text"
 
 # Left in ``ctx.memo`` by ``rules.evaluate``, whose text index decided every text predicate of
-# the rule set: (the predicates' numbers by id, the numbers of the true ones, of the errors).
+# the rule set: (the predicates' bits by id, the mask of the true ones, of the errors).
 # A predicate found false there explains itself without searching the text again.
 DECIDED = object()
 
@@ -87,8 +87,8 @@ class TextMatch(Predicate):
     def evaluate(self, ctx: Context) -> Result:
         decided = ctx.memo.get(DECIDED)
         if decided is not None:
-            number = decided[0].get(id(self))
-            if number is not None and number not in decided[1] and number not in decided[2]:
+            bit = decided[0].get(id(self))
+            if bit is not None and not (decided[1] | decided[2]) & bit:
                 return Result(KEY, FALSE, self._miss_reason)  # as below: no match, none missing
         missing: list[str] = []
         for field in self.fields:
