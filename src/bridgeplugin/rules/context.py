@@ -123,6 +123,11 @@ class Context:
         except MissingField:
             return None
 
+    def forget_texts(self) -> None:
+        """Drop the tokenised texts (they are rebuilt when asked for again): a caller that
+        keeps the context for later explanations need not keep their memory."""
+        self._views.clear()
+
     def groups(self, account_id: str) -> frozenset[str]:
         """Lower-cased group names of a user, looked up once per issue."""
         groups = self._groups.get(account_id)
