@@ -345,16 +345,26 @@ class _Plan:
                     if entries
                     else any(ctx.text_or_none(name) is None for name in signal_set.fields)
                 )
-                if signal_set.vendor_weight is not None and _vendor_hit(signal_set, ctx, mentioned):
-                    score += signal_set.vendor_weight or 0.0
+                if signal_set.vendor_weight is not None:
+                    if mentioned is not None and signal_set.vendor_categories is None:
+                        hit = False  # any vendor in one of the set's fields
+                        for name in signal_set.fields:
+                            if mentioned[name]:
+                                hit = True
+                                break
+                    else:
+                        hit = _vendor_hit(signal_set, ctx, mentioned)
+                    if hit:
+                        score += signal_set.vendor_weight or 0.0
             except Exception:  # as SignalSet.score would: the readers decide themselves
                 true, error = _test_each(ctx, readers, true, error)
                 continue
+            # SignalsReach.decide, inlined
+            veto_absent = absent and signal_set.has_negative
             for reader, bit in readers:
-                outcome = reader.decide(score, absent)
-                if outcome is TRUE:
+                if score >= reader.threshold and not veto_absent:
                     true |= bit
-                elif outcome is ERROR:
+                elif absent:
                     error |= bit
         mask = self._leaf_mask  # not the signal entries
         return true & mask, error & mask

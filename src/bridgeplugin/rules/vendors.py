@@ -164,6 +164,15 @@ class VendorCatalog:
         for first, second in multi:
             seconds.setdefault(first, set()).add(second)
         self._seconds = {k: frozenset(v) for k, v in seconds.items()}
+        # Words that are a whole alias wherever they occur: not ambiguous, and no longer
+        # alias starts with them. When such a word is the only candidate in a text, its
+        # vendor is the answer without looking at positions (a longer alias covering it
+        # would have to start with another candidate).
+        self._plain = {
+            word: alias.match
+            for word, alias in single.items()
+            if not alias.ambiguous and word not in seconds
+        }
         self._by_name = {v.name.lower(): v for v in self.vendors}
         self.version = version or _digest([_vendor_data(v) for v in self.vendors])
 
@@ -189,6 +198,11 @@ class VendorCatalog:
         firsts = self._first_keys & view.token_set
         if not firsts:
             return ()
+        if len(firsts) == 1:
+            for first in firsts:
+                match = self._plain.get(first)
+                if match is not None:
+                    return (match,)
         tokens = view.tokens
         token_set = view.token_set
         count = len(tokens)
