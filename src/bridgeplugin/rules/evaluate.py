@@ -41,7 +41,7 @@ from .result import (
     TaggingResult,
 )
 from .ruleset import Rule, RuleSet
-from .text import SignalSet, TextIndex
+from .text import Pending, SignalSet, TextIndex
 
 __all__ = ["evaluate", "evaluate_each", "evaluate_predicate", "evaluate_rule"]
 
@@ -191,6 +191,7 @@ class _Plan:
         "_index",
         "_leaf_mask",
         "_run",
+        "_signal_entries",
         "_signal_sets",
         "_slots",
         "_source",
@@ -246,6 +247,7 @@ class _Plan:
             bits[id(p)] = 1 << (len(entries) + i)
         self._text_leaves = tuple((p, bits[id(p)]) for p in text)
         self._text_mask = sum(bits[id(p)] for p in text)
+        self._signal_entries = ((1 << len(entries)) - 1) & ~self._text_mask
         self._text_bits = {id(p): bits[id(p)] for p in text}
         self._leaf_mask = sum(bits.values())
         self._signal_sets = tuple(
@@ -263,7 +265,9 @@ class _Plan:
         fields += [f for s, _w, _r in signal_sets if s.vendor_weight is not None for f in s.fields]
         self._vendor_fields = tuple(dict.fromkeys(fields))
         other = [p for p in leaves if id(p) not in bulk]
-        self._source, self._decide, self._run, self._slots = _compile(ruleset.rules, bits, other)
+        self._source, self._decide, self._run, self._slots = _compile(
+            ruleset.rules, bits, other, self._text_mask
+        )
         # The rules that may give the category, in order: (index, rule, category_from
         # vendor, the condition when it is a single vendor leaf: its category needs no tree)
         self._tech_rules = tuple(
@@ -280,11 +284,13 @@ class _Plan:
         )
 
     def evaluate(self, ctx: Context) -> TaggingResult:
-        true, error = self._bulk(ctx)
+        true, error, waiting, confirm = self._bulk(ctx)
         slots = [None] * self._slots
-        ctx.memo[DECIDED] = (self._text_bits, true, error)  # for TextMatch.evaluate
-        marketing_originated, tech_request, first = self._decide(ctx, true, error, slots)
-        outcomes = _Outcomes(self._run, ctx, true, error, slots)
+        # for TextMatch.evaluate: a leaf still waiting for its check is not known to be false
+        ctx.memo[DECIDED] = (self._text_bits, true, error | waiting)
+        args = (ctx, true, error, waiting, confirm, slots)
+        marketing_originated, tech_request, first = self._decide(*args)
+        outcomes = _Outcomes(self._run, *args)
         category = None
         if first >= 0:
             # The category of the first true rule concluding tech_request that names one.
@@ -311,11 +317,22 @@ class _Plan:
             ctx=ctx,
         )
 
-    def _bulk(self, ctx: Context) -> tuple[int, int]:
-        """The masks of the text, signals and vendor leaves."""
-        found, missing, unresolved = self._index.scan(ctx)
+    def _bulk(self, ctx: Context) -> tuple[int, int, int, _Confirm | None]:
+        """The masks of the text, signals and vendor leaves: ``(true, error, waiting,
+        confirm)``. The text leaves in ``waiting`` have a check left to run (a regex, mostly:
+        the costliest part of a scan), run by ``confirm`` only if the verdicts need them."""
+        found, missing, unresolved, pending = self._index.scan(ctx)
+        waiting = 0
+        confirm = None
+        if pending is not None:
+            waiting = TextIndex.waiting(pending) & ~(found | unresolved)
+            if waiting & self._signal_entries:  # every signal counts: check them now
+                found |= TextIndex.confirm(pending, waiting & self._signal_entries)
+                waiting &= ~self._signal_entries
+            if waiting:
+                confirm = _Confirm(pending, missing)
         true = found
-        error = missing & ~(found | unresolved) & self._text_mask
+        error = missing & ~(found | unresolved | waiting) & self._text_mask
         if unresolved:  # a field's text could not be built: the leaves decide themselves
             for leaf, bit in self._text_leaves:
                 if unresolved & bit:
@@ -367,7 +384,7 @@ class _Plan:
                 elif absent:
                     error |= bit
         mask = self._leaf_mask  # not the signal entries
-        return true & mask, error & mask
+        return true & mask, error & mask, waiting, confirm
 
     def _mentioned(self, ctx: Context) -> dict[str, Any] | None:
         """The vendors mentioned in each field the vendor leaves or signal sets read; ``None``
@@ -404,6 +421,58 @@ class _Plan:
         return true
 
 
+class _Confirm:
+    """One issue's text leaves waiting for their checks: each leaf's outcome once asked."""
+
+    __slots__ = ("_done", "_missing", "_pending")
+
+    def __init__(self, pending: Pending, missing: int) -> None:
+        self._pending = pending
+        self._missing = missing
+        self._done: dict[int, Outcome] = {}
+
+    def __call__(self, bit: int) -> Outcome:
+        outcome = self._done.get(bit)
+        if outcome is None:
+            if TextIndex.confirm(self._pending, bit):
+                outcome = TRUE
+            else:  # as scan's masks say of a leaf found nowhere
+                outcome = ERROR if self._missing & bit else FALSE
+            self._done[bit] = outcome
+        return outcome
+
+
+def _any_waiting(confirm: _Confirm, waiting: int, error: int) -> Outcome:
+    """Kleene OR of bulk leaves none of which is true yet: ``waiting`` ones, errors."""
+    undecided = bool(error)
+    while waiting:
+        bit = waiting & -waiting
+        waiting ^= bit
+        outcome = confirm(bit)
+        if outcome is TRUE:
+            return TRUE
+        if outcome is ERROR:
+            undecided = True
+    return ERROR if undecided else FALSE
+
+
+def _all_waiting(confirm: _Confirm, group: int, t: int, e: int, p: int) -> Outcome:
+    """Kleene AND of the bulk leaves ``group``, some of them waiting (in ``p``)."""
+    if group & ~(t | e | p):  # one is false already
+        return FALSE
+    undecided = bool(group & e)
+    waiting = group & p
+    while waiting:
+        bit = waiting & -waiting
+        waiting ^= bit
+        outcome = confirm(bit)
+        if outcome is FALSE:
+            return FALSE
+        if outcome is ERROR:
+            undecided = True
+    return ERROR if undecided else TRUE
+
+
 class _Outcomes(Sequence[Outcome]):
     """Every rule's outcome, worked out when first read (``_Plan.evaluate`` decides the
     verdicts with as few rules as it can); the leaves tested already are not tested again."""
@@ -412,7 +481,7 @@ class _Outcomes(Sequence[Outcome]):
 
     def __init__(self, run: Callable[..., tuple[Outcome, ...]], *args: Any) -> None:
         self._run = run
-        self._args = args  # ctx, the masks, the slots
+        self._args = args  # ctx, the masks, confirm, the slots
         self._done: tuple[Outcome, ...] | None = None
 
     def _outcomes(self) -> tuple[Outcome, ...]:
@@ -496,33 +565,46 @@ _INLINE_LIMIT = 400_000
 
 
 def _compile(
-    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate]
+    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate], waits: int
 ) -> tuple[str, Callable[..., Any], Callable[..., Any], int]:
     """The rule trees compiled into two functions; returns ``(source, decide, run, slots)``.
 
-    ``bits``: the bulk leaves' bits in the masks ``t`` (true) and ``e`` (error); ``other``:
-    the leaves decided by their own ``test``, once per issue, when first needed: their
-    outcomes (and shared definitions', when not inlined) are kept in a list ``s`` of
-    ``slots`` entries, shared by both functions.
+    ``bits``: the bulk leaves' bits in the masks ``t`` (true) and ``e`` (error); those in
+    ``waits`` (the text leaves) may instead be in ``p``, waiting for a check that ``r(bit)``
+    runs (``_Confirm``); ``other``: the leaves decided by their own ``test``, once per issue,
+    when first needed: their outcomes (and shared definitions', when not inlined) are kept
+    in a list ``s`` of ``slots`` entries, shared by both functions.
 
-    - ``decide(ctx, t, e, s)``: ``(marketing_originated, tech_request, first)``, ``first``
+    - ``decide(ctx, t, e, p, r, s)``: ``(marketing_originated, tech_request, first)``, ``first``
       being the index of the first true rule concluding tech_request when that verdict is
       true, else -1. Per question, the rules concluding true in order up to the first true
       one; then, if one was true or undecided, the vetoes up to the first true one (module
       doc; the verdict is that of ``_verdict``).
-    - ``run(ctx, t, e, s)``: every rule's outcome (``TaggingResult.rules``).
+    - ``run(ctx, t, e, p, r, s)``: every rule's outcome (``TaggingResult.rules``).
     """
-    source, slots = _source(rules, bits, other, inline=True)
+    source, slots = _source(rules, bits, other, waits, inline=True)
     if len(source) > _INLINE_LIMIT:
-        source, slots = _source(rules, bits, other, inline=False)
-    namespace: dict[str, Any] = {"T": TRUE, "F": FALSE, "E": ERROR, "_leaf": _leaf}
+        source, slots = _source(rules, bits, other, waits, inline=False)
+    namespace: dict[str, Any] = {
+        "T": TRUE,
+        "F": FALSE,
+        "E": ERROR,
+        "_leaf": _leaf,
+        "_any": _any_waiting,
+        "_all": _all_waiting,
+    }
     namespace.update({f"_t{i}": p.test for i, p in enumerate(other)})
     exec(compile(source, "<tagging rules>", "exec"), namespace)  # our own code, from the rules
     return source, namespace["decide"], namespace["run"], slots
 
 
 def _source(
-    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate], *, inline: bool
+    rules: tuple[Rule, ...],
+    bits: dict[int, int],
+    other: list[Predicate],
+    waits: int,
+    *,
+    inline: bool,
 ) -> tuple[str, int]:
     lazy = {id(p): i for i, p in enumerate(other)}
     uses: dict[int, int] = {}
@@ -557,6 +639,8 @@ def _source(
         key = id(pred)
         if key in bits:
             b = bits[key]
+            if b & waits:  # a text leaf may be waiting for its check: r(b) runs it
+                return f"(T if t & {b} else E if e & {b} else F if not p & {b} else r({b}))"
             return f"(T if t & {b} else E if e & {b} else F)"
         if key in lazy:
             j = lazy[key]
@@ -570,12 +654,13 @@ def _source(
             if not inline:
                 slot = len(other) + k
                 helpers.append(
-                    f"def d{k}(ctx, t, e, s):\n    s[{slot}] = out = {body(pred)}\n    return out\n"
+                    f"def d{k}(ctx, t, e, p, r, s):\n"
+                    f"    s[{slot}] = out = {body(pred)}\n    return out\n"
                 )
         if inline:
             return f"(m{k} if m{k} is not None else (m{k} := {body(pred)}))"
         slot = len(other) + k
-        return f"(s[{slot}] if s[{slot}] is not None else d{k}(ctx, t, e, s))"
+        return f"(s[{slot}] if s[{slot}] is not None else d{k}(ctx, t, e, p, r, s))"
 
     def body(pred: Predicate) -> str:
         kind = type(pred)
@@ -592,10 +677,15 @@ def _source(
         parts = [expr(c) for c in children if id(c) not in bits]
         if len(group) > 1:
             k = sum(bits[id(c)] for c in group)
+            # (waiting text leaves, see _Plan._bulk: the helpers run their checks)
             if kind is All:  # false if one is false, else an error if one is, else true
-                parts.insert(0, f"(T if t & {k} == {k} else E if (t | e) & {k} == {k} else F)")
+                wait = f"_all(r, {k}, t, e, p) if p & {k} else " if k & waits else ""
+                parts.insert(
+                    0, f"(T if t & {k} == {k} else {wait}E if (t | e) & {k} == {k} else F)"
+                )
             else:  # true if one is true, else an error if one is, else false
-                parts.insert(0, f"(T if t & {k} else E if e & {k} else F)")
+                wait = f"_any(r, p & {k}, e & {k}) if p & {k} else " if k & waits else ""
+                parts.insert(0, f"(T if t & {k} else {wait}E if e & {k} else F)")
         elif group:
             parts.insert(0, expr(group[0]))
         names = [f"x{next(temps)}" for _ in parts]
@@ -615,7 +705,7 @@ def _source(
     # run(): every rule's outcome
     outcomes = [f"    o{i} = {expr(rule.condition)}" for i, rule in enumerate(rules)]
     every = "".join(f"o{i}, " for i in range(len(rules)))
-    run = ["def run(ctx, t, e, s):", *locals_(), *outcomes, f"    return ({every})"]
+    run = ["def run(ctx, t, e, p, r, s):", *locals_(), *outcomes, f"    return ({every})"]
     # decide(): per question, the rules concluding true up to the first true one; when one
     # was true or undecided, the vetoes up to the first true one (else they cannot matter)
     lines = []
@@ -650,7 +740,7 @@ def _source(
             f"        {name} = F",
         ]
     decide = [
-        "def decide(ctx, t, e, s):",
+        "def decide(ctx, t, e, p, r, s):",
         *locals_(),
         "    first = -1",
         *lines,

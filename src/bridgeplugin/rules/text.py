@@ -402,6 +402,9 @@ class Regex:
         return f"Regex({self.source!r})"
 
 
+# Checks left by TextIndex.scan: per field read, (its index, the text, (entry, check) pairs).
+Pending = list[tuple["_FieldIndex", TextView, list[tuple[int, "Regex | None"]]]]
+
 # A word's triggers are cached per field index; a site's vocabulary is finite, but ids and
 # numbers are not, so the cache is emptied when it grows past this many words.
 _TRIGGER_CACHE_LIMIT = 100_000
@@ -440,13 +443,15 @@ class TextIndex:
                 by_field[name].add(i, terms, tuple(regexes))
         self._fields = tuple(by_field.items())
 
-    def scan(self, ctx: Context) -> tuple[int, int, int]:
-        """``(true, missing, unresolved)`` masks of the entries for the issue of ``ctx``.
+    def scan(self, ctx: Context) -> tuple[int, int, int, Pending | None]:
+        """``(true, missing, unresolved, pending)`` for the issue of ``ctx``.
 
         ``missing``: a field the entry reads is not on the issue, so an entry in ``missing``
-        but not in ``true`` is an error. ``unresolved``: a field's text could not be built (a
-        value ``str()`` fails on); such entries are left to the caller (the predicate's own
-        ``test`` decides them exactly).
+        but not in ``true`` (nor confirmed) is an error. ``unresolved``: a field's text could
+        not be built (a value ``str()`` fails on); such entries are left to the caller (the
+        predicate's own ``test`` decides them exactly). ``pending``: the exact checks (regexes,
+        phrases the words cannot settle) of entries the words say may be true, run by
+        :meth:`confirm` for the entries a caller needs (``None``: there are none).
         """
         true = missing = unresolved = 0
         pending = None
@@ -465,20 +470,34 @@ class TextIndex:
                 if pending is None:
                     pending = []
                 pending.append((index, view, maybe))
-        if pending is not None:
-            for index, view, maybe in pending:
-                for bit, check in maybe:
-                    if (true | unresolved) & bit:
-                        continue
-                    if check is None:  # the entry's own matchers
-                        terms, regexes = index.checks[bit.bit_length() - 1]
-                        if (terms is not None and terms.any(view)) or any(
-                            rx.search(view) for rx in regexes
-                        ):
-                            true |= bit
-                    elif check.search(view):  # a regex
+        return true, missing, unresolved, pending
+
+    @staticmethod
+    def waiting(pending: Pending) -> int:
+        """The entries with a check in ``pending``."""
+        bits = 0
+        for _index, _view, maybe in pending:
+            for bit, _check in maybe:
+                bits |= bit
+        return bits
+
+    @staticmethod
+    def confirm(pending: Pending, mask: int) -> int:
+        """The entries of ``mask`` whose checks in ``pending`` match (each run once here)."""
+        true = 0
+        for index, view, maybe in pending:
+            for bit, check in maybe:
+                if not mask & bit or true & bit:
+                    continue
+                if check is None:  # the entry's own matchers
+                    terms, regexes = index.checks[bit.bit_length() - 1]
+                    if (terms is not None and terms.any(view)) or any(
+                        rx.search(view) for rx in regexes
+                    ):
                         true |= bit
-        return true, missing, unresolved
+                elif check.search(view):  # a regex
+                    true |= bit
+        return true
 
 
 # Literals shorter than this (after the discount for common words) are in nearly every text:
