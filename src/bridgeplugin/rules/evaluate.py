@@ -18,7 +18,6 @@ falling back to the rule's ``category``.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -83,9 +82,12 @@ def evaluate(ruleset: RuleSet, ctx: Context) -> TaggingResult:
     first read, and each rule's result tree from ``ctx`` when first read
     (``RuleResult.condition``), so a bulk run explains only the issues someone looks at.
     """
-    if ruleset.kind != "tagging":
-        raise ValueError(f"evaluate() takes tagging rules, not {ruleset.kind!r}")
-    return _plan(ruleset).evaluate(ctx)
+    plan = ruleset._compiled
+    if plan is None:
+        if ruleset.kind != "tagging":
+            raise ValueError(f"evaluate() takes tagging rules, not {ruleset.kind!r}")
+        plan = _plan(ruleset)
+    return plan.evaluate(ctx)
 
 
 def evaluate_each(ruleset: RuleSet, ctx: Context) -> TaggingResult:
@@ -342,8 +344,11 @@ class _Plan:
             mentioned = self._mentioned(ctx)
             if mentioned is None:  # no catalog, a field missing: the leaves decide themselves
                 true, error = _test_each(ctx, self._vendor_leaves, true, error)
-            elif any(mentioned.values()):
-                true |= self._vendor_true(mentioned)
+            else:
+                for found_in_field in mentioned.values():
+                    if found_in_field:  # some vendor: which leaves want it
+                        true |= self._vendor_true(mentioned)
+                        break
         for signal_set, weights, entries, readers in self._signal_sets:
             if unresolved & entries:  # a field's text could not be built
                 true, error = _test_each(ctx, readers, true, error)
@@ -750,15 +755,10 @@ def _source(
     return "\n".join([*helpers, *run, *decide]) + "\n", slots
 
 
-# Plans by rule set (RuleSet is a frozen dataclass: hashing one hashes every rule).
-_PLANS: dict[int, tuple[weakref.ref[RuleSet], _Plan]] = {}
-
-
 def _plan(ruleset: RuleSet) -> _Plan:
-    found = _PLANS.get(id(ruleset))
-    if found is not None and found[0]() is ruleset:
-        return found[1]
-    plan = _Plan(ruleset)
-    key = id(ruleset)
-    _PLANS[key] = (weakref.ref(ruleset, lambda _ref: _PLANS.pop(key, None)), plan)
+    """The rule set's compiled plan, built on first use and kept on the rule set."""
+    plan = ruleset._compiled
+    if plan is None:
+        plan = _Plan(ruleset)
+        object.__setattr__(ruleset, "_compiled", plan)  # frozen dataclass: set once, here
     return plan

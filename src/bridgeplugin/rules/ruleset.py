@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Issue
 from .context import Context, Directory, FieldNames
@@ -65,6 +66,10 @@ class RuleSet:
     _plan: tuple[tuple[Callable[[Context], Outcome], bool | None, bool | None], ...] = field(
         default=(), init=False, repr=False, compare=False
     )
+
+    # evaluate()'s compiled plan of these rules, built on first use (kept here: one attribute
+    # read per issue instead of a lookup by id)
+    _compiled: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({r.name: r for r in self.rules})

@@ -735,10 +735,13 @@ class _FieldIndex:
         found = reduce(or_, map(self._hot.__getitem__, words & self._hot_words), 0)
         true = found & self._mask
         met = found >> self.size
-        for word in words & self._phrase_words:
-            for needle, bit in self._phrases[word]:
-                if not true & bit and needle in view.norm:
-                    true |= bit
+        phrase_words = words & self._phrase_words
+        if phrase_words:
+            norm = view.norm
+            for word in phrase_words:
+                for needle, bit in self._phrases[word]:
+                    if not true & bit and needle in norm:
+                        true |= bit
         maybe = self._always or None
         if not view.is_ascii:
             # Lower-casing is IGNORECASE only for ASCII: Regex.search then runs the regex.
