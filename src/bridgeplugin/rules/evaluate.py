@@ -394,14 +394,23 @@ class _Plan:
     def _mentioned(self, ctx: Context) -> dict[str, Any] | None:
         """The vendors mentioned in each field the vendor leaves or signal sets read; ``None``
         when the leaves' own ``test`` must decide (no catalog, a field missing)."""
-        if ctx.vendors is None:
+        catalog = ctx.vendors
+        if catalog is None:
             return None
         out = {}
+        # ctx.mentioned_vendors() inlined: the texts were built by the scan just now
+        views, hits = ctx._views, ctx._vendor_hits
         try:
             for name in self._vendor_fields:
-                found = out[name] = ctx.mentioned_vendors(name)
+                view = views.get(name)
+                if view is None:
+                    view = ctx.text_or_none(name)
+                    if view is None:
+                        return None
+                found = hits.get(name)
                 if found is None:
-                    return None
+                    found = hits[name] = catalog.find(view)
+                out[name] = found
         except Exception:  # the leaves' own test decides (an error outcome)
             return None
         return out
