@@ -197,6 +197,7 @@ class _Plan:
         "_signal_sets",
         "_slots",
         "_source",
+        "_tech_from",
         "_tech_rules",
         "_text_bits",
         "_text_leaves",
@@ -284,6 +285,10 @@ class _Plan:
             for i, r in enumerate(ruleset.rules)
             if r.then.tech_request
         )
+        # Those from each one on (the first true one is where the search starts)
+        self._tech_from = {
+            entry[0]: self._tech_rules[n:] for n, entry in enumerate(self._tech_rules)
+        }
 
     def evaluate(self, ctx: Context) -> TaggingResult:
         true, error, waiting, confirm = self._bulk(ctx)
@@ -296,8 +301,8 @@ class _Plan:
         category = None
         if first >= 0:
             # The category of the first true rule concluding tech_request that names one.
-            for index, rule, from_vendor, leaf in self._tech_rules:
-                if index < first or (index > first and outcomes[index] is not TRUE):
+            for index, rule, from_vendor, leaf in self._tech_from[first]:
+                if index > first and outcomes[index] is not TRUE:
                     continue
                 if leaf is not None:  # if: {vendor: ...}: its first vendor, as its tree says
                     found = _vendor_category(leaf, ctx) or rule.then.category
