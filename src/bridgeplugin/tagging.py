@@ -14,7 +14,7 @@ from typing import Any
 from .model import Issue
 from .rules import Directory, FieldNames, RuleSet, TaggingResult, evaluate, load_rules
 from .rules import referenced_names as _referenced_names
-from .rules.result import ERROR, TRUE, Outcome
+from .rules.result import ERROR, TRUE
 
 __all__ = ["DEFAULT_LABEL", "SYSTEM_FIELDS", "TagVerdict", "Tagger"]
 
@@ -198,10 +198,11 @@ def _who_then_what(result: TaggingResult) -> tuple[str, ...]:
     this, three marketing-origin rules that all matched would crowd out the technology one.
     """
     reasons = result.reasons()
+    listed = result.listed()  # the rules the reasons are of, in the same order
     firsts: list[int] = []
     for wanted in ("marketing_originated", "tech_request"):
-        for index, rule in enumerate(r for r in result.rules if r.outcome is not Outcome.FALSE):
-            decided = rule.outcome is Outcome.TRUE and getattr(rule.rule.then, wanted)
+        for index, rule in enumerate(listed):
+            decided = rule.outcome is TRUE and getattr(rule.rule.then, wanted)
             if decided and index not in firsts:
                 firsts.append(index)
                 break

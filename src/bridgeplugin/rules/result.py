@@ -311,6 +311,7 @@ class TaggingResult:
 
     __slots__ = (
         "_ctx",
+        "_made",
         "_outcomes",
         "_rule_list",
         "_rules",
@@ -342,19 +343,31 @@ class TaggingResult:
         self._outcomes = outcomes
         self._ctx = ctx
         self._rules: tuple[RuleResult, ...] | None = None
+        self._made: list[RuleResult | None] | None = None
 
     @property
     def rules(self) -> tuple[RuleResult, ...]:
         if self._rules is None:
-            # RuleResult(rule, outcome, ctx=ctx) without the call (one per rule, per issue)
-            ctx, new = self._ctx, RuleResult.__new__
-            out = []
-            for rule, outcome in zip(self._rule_list, self._outcomes, strict=True):
-                r = new(RuleResult)
-                r.rule, r.outcome, r._condition, r._ctx = rule, outcome, None, ctx
-                out.append(r)
-            self._rules = tuple(out)
+            self._rules = tuple(map(self._rule_at, range(len(self._rule_list))))
         return self._rules
+
+    def _rule_at(self, index: int) -> RuleResult:
+        """The result of rule ``index``, built once (``reasons`` builds only the rules it
+        names: most rules are false)."""
+        made = self._made
+        if made is None:
+            made = self._made = [None] * len(self._rule_list)
+        r = made[index]
+        if r is None:
+            # RuleResult(rule, outcome, ctx=ctx) without the call (several per issue)
+            r = made[index] = RuleResult.__new__(RuleResult)
+            r.rule, r.outcome = self._rule_list[index], self._outcomes[index]
+            r._condition, r._ctx = None, self._ctx
+        return r
+
+    def listed(self) -> list[RuleResult]:
+        """The rules ``reasons`` names, in order: those that were true or undecided."""
+        return [self._rule_at(i) for i, o in enumerate(self._outcomes) if o is not FALSE]
 
     def __repr__(self) -> str:
         return (
@@ -378,7 +391,7 @@ class TaggingResult:
         """One line per rule that was true or could not be decided, e.g.
         ``mkt-reporter: reporter dana is in group marketing``."""
         out: list[str] = []
-        for r in self.rules:
+        for r in self.listed():
             if r.outcome is TRUE:
                 veto = (
                     " (veto)"
