@@ -116,12 +116,19 @@ class Context:
     def text_or_none(self, name: str) -> TextView | None:
         """Like ``text``, but ``None`` for a custom field that is not on the issue."""
         view = self._views.get(name)
-        if view is not None:
-            return view
-        try:
-            return self.text(name)
-        except MissingField:
-            return None
+        if view is None:  # text() inlined: the scan of every issue comes here first
+            if name == "summary":
+                raw = self.issue.summary or ""
+            elif name == "description":
+                raw = self.issue.description or ""
+            else:
+                try:
+                    value = self.issue.custom[name]
+                except KeyError:  # not loaded: what text() raises MissingField for
+                    return None
+                raw = _as_text(value)
+            view = self._views[name] = TextView(raw)
+        return view
 
     def forget_texts(self) -> None:
         """Drop the tokenised texts (they are rebuilt when asked for again): a caller that
