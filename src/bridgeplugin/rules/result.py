@@ -226,6 +226,20 @@ def true_path(node: Result) -> Iterator[Result]:
             yield from true_path(child)
 
 
+_RUN: Callable[[Any, Context], Result] | None = None
+
+
+def _run() -> Callable[[Any, Context], Result]:
+    """``predicates.base.run``, imported on first use (predicates import this module); kept,
+    because an import statement costs a microsecond each time and trees are built per rule."""
+    global _RUN
+    if _RUN is None:
+        from .predicates.base import run
+
+        _RUN = run
+    return _RUN
+
+
 class RuleResult:
     """One rule's evaluation: its outcome, its condition's result tree, its category.
 
@@ -256,9 +270,7 @@ class RuleResult:
     def condition(self) -> Result:
         """The result tree of the rule's ``if`` (built on first access)."""
         if self._condition is None:
-            from .predicates.base import run  # deferred: predicates import this module
-
-            self._condition = run(self.rule.condition, self._ctx)  # type: ignore[arg-type]
+            self._condition = _run()(self.rule.condition, self._ctx)  # type: ignore[arg-type]
         return self._condition
 
     @property
