@@ -323,6 +323,7 @@ class TaggingResult:
 
     __slots__ = (
         "_ctx",
+        "_listed",
         "_made",
         "_outcomes",
         "_rule_list",
@@ -356,6 +357,7 @@ class TaggingResult:
         self._ctx = ctx
         self._rules: tuple[RuleResult, ...] | None = None
         self._made: list[RuleResult | None] | None = None
+        self._listed: list[RuleResult] | None = None
 
     @property
     def rules(self) -> tuple[RuleResult, ...]:
@@ -379,7 +381,13 @@ class TaggingResult:
 
     def listed(self) -> list[RuleResult]:
         """The rules ``reasons`` names, in order: those that were true or undecided."""
-        return [self._rule_at(i) for i, o in enumerate(self._outcomes) if o is not FALSE]
+        if self._listed is None:
+            if type(self._outcomes) is not tuple:  # worked out now, read by index below
+                self._outcomes = tuple(self._outcomes)
+            self._listed = [
+                self._rule_at(i) for i, o in enumerate(self._outcomes) if o is not FALSE
+            ]
+        return list(self._listed)
 
     def __repr__(self) -> str:
         return (
