@@ -168,10 +168,13 @@ class _Plan:
 
     The leaves of all rules (everything that is not ``all``/``any``/``not``/``ref``; each
     shared definition once) are of two sorts. The *bulk* leaves get a bit each, and an
-    issue's outcomes of them are two masks (true, error; the rest are false):
+    issue's outcomes of them are three masks (true, error, waiting; the rest are false):
 
     - ``text`` leaves are decided together by the rule set's :class:`~.text.TextIndex` (their
-      bits come first, and are the index's);
+      bits come first, and are the index's); a leaf the words alone cannot settle (a regex
+      whose literals are there, mostly) is *waiting*: its check runs when the compiled code
+      first reads the leaf (``_Confirm``), so the regexes of rules the verdicts do not reach
+      never run;
     - ``signals`` leaves from their set's score, the sum of the weights of the set's signals
       that occur: each term and regex of the set is an entry of the same index (when the sum
       cannot depend on its order, see ``SignalSet.signals``), plus the vendor weight;

@@ -198,19 +198,20 @@ class VendorCatalog:
         firsts = self._first_keys & view.token_set
         if not firsts:
             return ()
+        token_set = view.token_set
         if len(firsts) == 1:
             for first in firsts:
                 match = self._plain.get(first)
                 if match is not None:
                     return (match,)
+                if first not in self._single and self._seconds[first].isdisjoint(token_set):
+                    return ()  # "the" without "trade": no alias starts here
         tokens = view.tokens
-        token_set = view.token_set
         count = len(tokens)
         spans: list[tuple[int, int, _Alias]] = []
-        no_seconds: frozenset[str] = frozenset()
         for first in firsts:
             single = self._single.get(first)
-            if single is None and self._seconds.get(first, no_seconds).isdisjoint(token_set):
+            if single is None and self._seconds.get(first, _NONE).isdisjoint(token_set):
                 continue
             i = -1
             # count() then index(): no ValueError to end the scan (a raise costs ~1 us)
@@ -258,6 +259,9 @@ class VendorCatalog:
         before = tokens[max(0, i - PROXIMITY) : i]
         after = tokens[i + alias.n : i + alias.n + PROXIMITY]
         return not tech.isdisjoint(before) or not tech.isdisjoint(after)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _span_key(span: tuple[int, int, _Alias]) -> tuple[int, int]:
