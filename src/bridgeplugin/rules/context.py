@@ -44,9 +44,15 @@ class StaticDirectory:
 
     def __init__(self, groups: Mapping[str, Iterable[str]] | None = None) -> None:
         self._groups = {a: frozenset(g) for a, g in (groups or {}).items()}
+        # What Context.groups wants, made once per directory (a sync builds one per run and
+        # asks it about the same people issue after issue)
+        self._lower = {a: frozenset(map(str.lower, g)) for a, g in self._groups.items()}
 
     def groups_of(self, account_id: str) -> frozenset[str]:
         return self._groups.get(account_id, frozenset())
+
+
+_NO_GROUPS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +145,11 @@ class Context:
         """Lower-cased group names of a user, looked up once per issue."""
         groups = self._groups.get(account_id)
         if groups is None:
-            groups = frozenset(map(str.lower, self.directory.groups_of(account_id)))
+            directory = self.directory
+            if type(directory) is StaticDirectory:  # (not a subclass: it may answer otherwise)
+                groups = directory._lower.get(account_id, _NO_GROUPS)
+            else:
+                groups = frozenset(map(str.lower, directory.groups_of(account_id)))
             self._groups[account_id] = groups
         return groups
 
