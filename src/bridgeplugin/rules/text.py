@@ -546,7 +546,6 @@ class _FieldIndex:
         "_raw_always",
         "_raw_gated",
         "_raw_gates",
-        "_raw_probe",
         "_regex_keys",
         "_regexes",
         "_sub",
@@ -581,8 +580,6 @@ class _FieldIndex:
         self._raw_gated: dict[int, list[tuple[str, int, bool, int]]] = {}
         self._raw_gates = 0
         self._raw_always: tuple[tuple[str, int, str | None], ...] = ()  # (literal, bits, probe)
-        # One search for any of their probes, when each has one: most texts have none.
-        self._raw_probe: re.Pattern[str] | None = None
         # Regexes by the bit of their rarest condition: (all their conditions, entry, regex)
         self._regexes: dict[int, list[tuple[int, int, Regex]]] = {}
         self._regex_keys = 0
@@ -638,10 +635,6 @@ class _FieldIndex:
         self._raw_gated = gated  # type: ignore[assignment]
         self._raw_gates = sum(gated)
         self._raw_always = tuple(always)
-        probes = [probe for _needle, _bits, probe in always]
-        self._raw_probe = (
-            re.compile("|".join(re.escape(p) for p in probes)) if probes and all(probes) else None
-        )
 
     def add(self, i: int, terms: Terms | None, regexes: tuple[Regex, ...]) -> None:
         bit = 1 << i
@@ -757,12 +750,9 @@ class _FieldIndex:
         if self._raw:
             # Lower-casing only changes letters: a literal without any is in the raw text.
             raw = view.raw
-            if self._raw_probe is None or self._raw_probe.search(raw):
-                for needle, bits, probe in self._raw_always:
-                    if (probe is None or probe in raw) and (
-                        probe is needle or needle in view.lower
-                    ):
-                        met |= bits
+            for needle, bits, probe in self._raw_always:
+                if (probe is None or probe in raw) and (probe is needle or needle in view.lower):
+                    met |= bits
             gates = met & self._raw_gates
             while gates:
                 gate = gates & -gates
