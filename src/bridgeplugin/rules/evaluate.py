@@ -352,11 +352,8 @@ class _Plan:
             mentioned = self._mentioned(ctx)
             if mentioned is None:  # no catalog, a field missing: the leaves decide themselves
                 true, error = _test_each(ctx, self._vendor_leaves, true, error)
-            else:
-                for found_in_field in mentioned.values():
-                    if found_in_field:  # some vendor: which leaves want it
-                        true |= self._vendor_true(mentioned)
-                        break
+            elif any(mentioned.values()):
+                true |= self._vendor_true(mentioned)
         for signal_set, weights, entries, readers in self._signal_sets:
             if unresolved & entries:  # a field's text could not be built
                 true, error = _test_each(ctx, readers, true, error)
