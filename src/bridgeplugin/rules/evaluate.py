@@ -337,10 +337,10 @@ class _Plan:
         if pending is not None:
             waiting = TextIndex.waiting(pending) & ~(found | unresolved)
             if waiting & self._signal_entries:  # every signal counts: check them now
-                found |= TextIndex.confirm(pending, waiting & self._signal_entries)
+                found |= TextIndex.confirm(ctx, pending, waiting & self._signal_entries)
                 waiting &= ~self._signal_entries
             if waiting:
-                confirm = _Confirm(pending, missing)
+                confirm = _Confirm(ctx, pending, missing)
         true = found
         error = missing & ~(found | unresolved | waiting) & self._text_mask
         if unresolved:  # a field's text could not be built: the leaves decide themselves
@@ -443,9 +443,10 @@ class _Plan:
 class _Confirm:
     """One issue's text leaves waiting for their checks: each leaf's outcome once asked."""
 
-    __slots__ = ("_done", "_missing", "_pending")
+    __slots__ = ("_ctx", "_done", "_missing", "_pending")
 
-    def __init__(self, pending: Pending, missing: int) -> None:
+    def __init__(self, ctx: Context, pending: Pending, missing: int) -> None:
+        self._ctx = ctx
         self._pending = pending
         self._missing = missing
         self._done: dict[int, Outcome] = {}
@@ -453,7 +454,7 @@ class _Confirm:
     def __call__(self, bit: int) -> Outcome:
         outcome = self._done.get(bit)
         if outcome is None:
-            if TextIndex.confirm(self._pending, bit):
+            if TextIndex.confirm(self._ctx, self._pending, bit):
                 outcome = TRUE
             else:  # as scan's masks say of a leaf found nowhere
                 outcome = ERROR if self._missing & bit else FALSE

@@ -402,8 +402,8 @@ class Regex:
         return f"Regex({self.source!r})"
 
 
-# Checks left by TextIndex.scan: per field read, (its index, the text, (entry, check) pairs).
-Pending = list[tuple["_FieldIndex", TextView, list[tuple[int, "Regex | None"]]]]
+# Checks left by TextIndex.scan: per field read, (its index, (entry, check) pairs).
+Pending = list[tuple["_FieldIndex", list[tuple[int, "Regex | None"]]]]
 
 # A word's triggers are cached per field index; a site's vocabulary is finite, but ids and
 # numbers are not, so the cache is emptied when it grows past this many words.
@@ -439,7 +439,7 @@ class TextIndex:
         for i, (fields, terms, regexes) in enumerate(entries):
             for name in dict.fromkeys(fields):
                 if name not in by_field:
-                    by_field[name] = _FieldIndex(self.size)
+                    by_field[name] = _FieldIndex(self.size, name)
                 by_field[name].add(i, terms, tuple(regexes))
         self._fields = tuple(by_field.items())
 
@@ -469,26 +469,31 @@ class TextIndex:
             if maybe:
                 if pending is None:
                     pending = []
-                pending.append((index, view, maybe))
+                # (the field, not its text: a context may drop its texts and build them again)
+                pending.append((index, maybe))
         return true, missing, unresolved, pending
 
     @staticmethod
     def waiting(pending: Pending) -> int:
         """The entries with a check in ``pending``."""
         bits = 0
-        for _index, _view, maybe in pending:
+        for _index, maybe in pending:
             for bit, _check in maybe:
                 bits |= bit
         return bits
 
     @staticmethod
-    def confirm(pending: Pending, mask: int) -> int:
-        """The entries of ``mask`` whose checks in ``pending`` match (each run once here)."""
+    def confirm(ctx: Context, pending: Pending, mask: int) -> int:
+        """The entries of ``mask`` whose checks in ``pending`` (left by ``scan(ctx)``) match,
+        each run once here."""
         true = 0
-        for index, view, maybe in pending:
+        for index, maybe in pending:
+            view = None
             for bit, check in maybe:
                 if not mask & bit or true & bit:
                     continue
+                if view is None:
+                    view = ctx.text(index.name)  # built by the scan (or again, the same)
                 if check is None:  # the entry's own matchers
                     terms, regexes = index.checks[bit.bit_length() - 1]
                     if (terms is not None and terms.any(view)) or any(
@@ -555,10 +560,12 @@ class _FieldIndex:
         "_unfiltered",
         "bits",
         "checks",
+        "name",
         "size",
     )
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, name: str) -> None:
+        self.name = name  # the field
         self.size = size  # entries in the index
         self._mask = (1 << size) - 1
         self.bits = 0  # the entries reading this field
