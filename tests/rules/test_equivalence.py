@@ -274,6 +274,16 @@ definitions:
     text: {keywords: [export, csv], phrases: [customer data], in: [Justification, summary]}
   picked:
     text: {keywords: [high, urgent], in: [Priority pick]}
+  # Text leaves whose regexes wait to be confirmed, together in all/any groups, one of them
+  # reading a custom field that may be missing (an error unless a check confirms it).
+  rx_pair:
+    all:
+      - text: {regex: ['customer (data|list)', '\bexport\b'], in: [Justification, description]}
+      - text: {regex: ['\w\s*(->|=>)\s*\w', '\bsso\b']}
+  rx_either:
+    any:
+      - text: {regex: ['\bapi\b.{0,20}\bkeys?\b'], in: [summary]}
+      - text: {regex: ['\bexport\b.{0,30}\bdata\b'], in: [Justification, summary]}
   any_tech:
     any:
       - {ref: tech_words}
@@ -346,6 +356,9 @@ rules:
         - signals: {name: exact, threshold: 2}
         - {signals: fractional}
     then: {tech_request: true, category: scored}
+  - name: rx-pair
+    if: {ref: rx_pair}
+    then: {tech_request: true, category: rx}
   - name: costly
     if: {field: Cost, gt: 1000}
     then: {tech_request: true, category: spend}
@@ -354,6 +367,9 @@ rules:
       all:
         - text: {phrases: [the copy, press release]}
         - not: {ref: any_tech}
+    then: {tech_request: false}
+  - name: veto-rx
+    if: {all: [{ref: rx_either}, {text: {regex: ['\bwebinar\b', 'press rel']}}]}
     then: {tech_request: false}
   - name: veto-review
     if:

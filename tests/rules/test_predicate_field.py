@@ -232,6 +232,24 @@ CASES = [
         reason="Cost is 5",
     ),
     Case(
+        "is_empty true on an empty list is true",
+        {"field": "Tools", "is_empty": True},
+        {"custom": {"Tools": []}},
+        TRUE,
+    ),
+    Case(
+        "is_empty false on a list of blanks is true: it holds values",
+        {"field": "Tools", "is_empty": False},
+        {"custom": {"Tools": ("", " ")}},
+        TRUE,
+    ),
+    Case(
+        "is_empty false on an option object reads its value",
+        {"field": "Channel", "is_empty": False},
+        {"custom": {"Channel": {"value": " "}}},
+        FALSE,
+    ),
+    Case(
         "is_empty on a missing field is an error, not empty",
         {"field": "Cost", "is_empty": True},
         {"custom": {}},

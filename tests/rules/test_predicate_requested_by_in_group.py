@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rulekit import ERROR, FALSE, TRUE, Case, ids, run_case, user
+from rulekit import ERROR, FALSE, TRUE, Case, check, compile_predicate, ids, issue, run_case, user
 
-from bridgeplugin.rules import FieldNames
+from bridgeplugin.rules import Context, FieldNames
 
 GROUPS = {"dana": ["marketing"], "ivan": ["it-architecture"]}
 SPEC = {"requested_by_in_group": ["marketing"]}
@@ -39,6 +39,14 @@ CASES = [
         SPEC,
         {"custom": {"Requested by": ["ivan", "dana"]}},
         TRUE,
+        groups=GROUPS,
+    ),
+    Case(
+        "a requester given as a user model outside the group is false",
+        SPEC,
+        {"custom": {"Requested by": user("ivan", "Ivan")}},
+        FALSE,
+        reason="requester Ivan is in none of [marketing]",
         groups=GROUPS,
     ),
     Case(
@@ -79,3 +87,16 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_requested_by_in_group(case: Case) -> None:
     run_case(case)
+
+
+class BrokenDirectory:
+    def groups_of(self, account_id: str) -> frozenset[str]:
+        raise TimeoutError("directory did not answer")
+
+
+@pytest.mark.parametrize("value", [user("dana", "Dana"), "dana"], ids=["user model", "account id"])
+def test_a_directory_failure_is_an_error_outcome_not_an_exception(value: object) -> None:
+    pred = compile_predicate(SPEC)
+    result = check(pred, Context(issue(custom={"Requested by": value}), BrokenDirectory()))
+    assert result.outcome is ERROR
+    assert "directory did not answer" in result.reason

@@ -44,9 +44,15 @@ class StaticDirectory:
 
     def __init__(self, groups: Mapping[str, Iterable[str]] | None = None) -> None:
         self._groups = {a: frozenset(g) for a, g in (groups or {}).items()}
+        # What Context.groups wants, made once per directory (a sync builds one per run and
+        # asks it about the same people issue after issue)
+        self._lower = {a: frozenset(map(str.lower, g)) for a, g in self._groups.items()}
 
     def groups_of(self, account_id: str) -> frozenset[str]:
         return self._groups.get(account_id, frozenset())
+
+
+_NO_GROUPS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,18 +122,34 @@ class Context:
     def text_or_none(self, name: str) -> TextView | None:
         """Like ``text``, but ``None`` for a custom field that is not on the issue."""
         view = self._views.get(name)
-        if view is not None:
-            return view
-        try:
-            return self.text(name)
-        except MissingField:
-            return None
+        if view is None:  # text() inlined: the scan of every issue comes here first
+            if name == "summary":
+                raw = self.issue.summary or ""
+            elif name == "description":
+                raw = self.issue.description or ""
+            else:
+                try:
+                    value = self.issue.custom[name]
+                except KeyError:  # not loaded: what text() raises MissingField for
+                    return None
+                raw = _as_text(value)
+            view = self._views[name] = TextView(raw)
+        return view
+
+    def forget_texts(self) -> None:
+        """Drop the tokenised texts (they are rebuilt when asked for again): a caller that
+        keeps the context for later explanations need not keep their memory."""
+        self._views.clear()
 
     def groups(self, account_id: str) -> frozenset[str]:
         """Lower-cased group names of a user, looked up once per issue."""
         groups = self._groups.get(account_id)
         if groups is None:
-            groups = frozenset(g.lower() for g in self.directory.groups_of(account_id))
+            directory = self.directory
+            if type(directory) is StaticDirectory:  # (not a subclass: it may answer otherwise)
+                groups = directory._lower.get(account_id, _NO_GROUPS)
+            else:
+                groups = frozenset(map(str.lower, directory.groups_of(account_id)))
             self._groups[account_id] = groups
         return groups
 

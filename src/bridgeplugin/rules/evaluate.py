@@ -18,7 +18,6 @@ falling back to the rule's ``category``.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from .predicates.base import Predicate, run
 from .predicates.not_ import Not
 from .predicates.ref import Ref
 from .predicates.signals import SignalsReach
-from .predicates.text import TextMatch
+from .predicates.text import DECIDED, TextMatch
 from .predicates.vendor import VendorMentioned
 from .result import (
     ERROR,
@@ -41,7 +40,7 @@ from .result import (
     TaggingResult,
 )
 from .ruleset import Rule, RuleSet
-from .text import SignalSet, TextIndex
+from .text import Pending, SignalSet, TextIndex
 
 __all__ = ["evaluate", "evaluate_each", "evaluate_predicate", "evaluate_rule"]
 
@@ -83,9 +82,12 @@ def evaluate(ruleset: RuleSet, ctx: Context) -> TaggingResult:
     first read, and each rule's result tree from ``ctx`` when first read
     (``RuleResult.condition``), so a bulk run explains only the issues someone looks at.
     """
-    if ruleset.kind != "tagging":
-        raise ValueError(f"evaluate() takes tagging rules, not {ruleset.kind!r}")
-    return _plan(ruleset).evaluate(ctx)
+    plan = ruleset._compiled
+    if plan is None:
+        if ruleset.kind != "tagging":
+            raise ValueError(f"evaluate() takes tagging rules, not {ruleset.kind!r}")
+        plan = _plan(ruleset)
+    return plan.evaluate(ctx)
 
 
 def evaluate_each(ruleset: RuleSet, ctx: Context) -> TaggingResult:
@@ -166,10 +168,13 @@ class _Plan:
 
     The leaves of all rules (everything that is not ``all``/``any``/``not``/``ref``; each
     shared definition once) are of two sorts. The *bulk* leaves get a bit each, and an
-    issue's outcomes of them are two masks (true, error; the rest are false):
+    issue's outcomes of them are three masks (true, error, waiting; the rest are false):
 
     - ``text`` leaves are decided together by the rule set's :class:`~.text.TextIndex` (their
-      bits come first, and are the index's);
+      bits come first, and are the index's); a leaf the words alone cannot settle (a regex
+      whose literals are there, mostly) is *waiting*: its check runs when the compiled code
+      first reads the leaf (``_Confirm``), so the regexes of rules the verdicts do not reach
+      never run;
     - ``signals`` leaves from their set's score, the sum of the weights of the set's signals
       that occur: each term and regex of the set is an entry of the same index (when the sum
       cannot depend on its order, see ``SignalSet.signals``), plus the vendor weight;
@@ -179,10 +184,11 @@ class _Plan:
     The other leaves are decided by their own ``test``, when first needed (a failure is an
     error, as in the composites). The rule trees themselves are compiled into two Python
     functions (``_source``, see ``_compile``): ``decide`` works out both verdicts (per
-    question the vetoes, then the rules concluding true up to the first true one) and
-    ``run`` every rule's outcome, when ``TaggingResult.rules`` is first read. Both are Kleene
-    logic over the bulk outcomes and those tests, each composite stopping at the first child
-    that decides it, cheap children first, shared definitions decided once.
+    question the rules concluding true up to the first true one, then, only if one was true
+    or undecided, the vetoes up to the first true one) and ``run`` every rule's outcome, when
+    ``TaggingResult.rules`` is first read. Both are Kleene logic over the bulk outcomes and
+    those tests, each composite stopping at the first child that decides it, cheap children
+    first, shared definitions decided once.
     """
 
     __slots__ = (
@@ -190,10 +196,13 @@ class _Plan:
         "_index",
         "_leaf_mask",
         "_run",
+        "_signal_entries",
         "_signal_sets",
         "_slots",
         "_source",
+        "_tech_from",
         "_tech_rules",
+        "_text_bits",
         "_text_leaves",
         "_text_mask",
         "_vendor_fields",
@@ -244,6 +253,8 @@ class _Plan:
             bits[id(p)] = 1 << (len(entries) + i)
         self._text_leaves = tuple((p, bits[id(p)]) for p in text)
         self._text_mask = sum(bits[id(p)] for p in text)
+        self._signal_entries = ((1 << len(entries)) - 1) & ~self._text_mask
+        self._text_bits = {id(p): bits[id(p)] for p in text}
         self._leaf_mask = sum(bits.values())
         self._signal_sets = tuple(
             (s, dict(w), sum(b for b, _w in w), tuple((p, bits[id(p)]) for p in rs))
@@ -260,27 +271,45 @@ class _Plan:
         fields += [f for s, _w, _r in signal_sets if s.vendor_weight is not None for f in s.fields]
         self._vendor_fields = tuple(dict.fromkeys(fields))
         other = [p for p in leaves if id(p) not in bulk]
-        self._source, self._decide, self._run, self._slots = _compile(ruleset.rules, bits, other)
-        # The rules that may give the category, in order: (index, rule, category_from vendor)
+        self._source, self._decide, self._run, self._slots = _compile(
+            ruleset.rules, bits, other, self._text_mask
+        )
+        # The rules that may give the category, in order: (index, rule, category_from
+        # vendor, the condition when it is a single vendor leaf: its category needs no tree)
         self._tech_rules = tuple(
-            (i, r, r.then.category_from == "vendor")
+            (
+                i,
+                r,
+                r.then.category_from == "vendor",
+                r.condition
+                if r.then.category_from == "vendor" and type(r.condition) is VendorMentioned
+                else None,
+            )
             for i, r in enumerate(ruleset.rules)
             if r.then.tech_request
         )
+        # Those from each one on (the first true one is where the search starts)
+        self._tech_from = {
+            entry[0]: self._tech_rules[n:] for n, entry in enumerate(self._tech_rules)
+        }
 
     def evaluate(self, ctx: Context) -> TaggingResult:
-        true, error = self._bulk(ctx)
+        true, error, waiting, confirm = self._bulk(ctx)
         slots = [None] * self._slots
-        true_set, error_set = _members(true), _members(error)
-        marketing_originated, tech_request, first = self._decide(ctx, true_set, error_set, slots)
-        outcomes = _Outcomes(self._run, ctx, true_set, error_set, slots)
+        # for TextMatch.evaluate: a leaf still waiting for its check is not known to be false
+        ctx.memo[DECIDED] = (self._text_bits, true, error | waiting)
+        args = (ctx, true, error, waiting, confirm, slots)
+        marketing_originated, tech_request, first = self._decide(*args)
+        outcomes = _Outcomes(self._run, *args)
         category = None
         if first >= 0:
             # The category of the first true rule concluding tech_request that names one.
-            for index, rule, from_vendor in self._tech_rules:
-                if index < first or (index > first and outcomes[index] is not TRUE):
+            for index, rule, from_vendor, leaf in self._tech_from[first]:
+                if index > first and outcomes[index] is not TRUE:
                     continue
-                if from_vendor:  # the category of the vendor on the true path
+                if leaf is not None:  # if: {vendor: ...}: its first vendor, as its tree says
+                    found = _vendor_category(leaf, ctx) or rule.then.category
+                elif from_vendor:  # the category of the vendor on the true path
                     found = RuleResult(rule, TRUE, ctx=ctx).category
                 else:
                     found = rule.then.category
@@ -298,11 +327,22 @@ class _Plan:
             ctx=ctx,
         )
 
-    def _bulk(self, ctx: Context) -> tuple[int, int]:
-        """The masks of the text, signals and vendor leaves."""
-        found, missing, unresolved = self._index.scan(ctx)
+    def _bulk(self, ctx: Context) -> tuple[int, int, int, _Confirm | None]:
+        """The masks of the text, signals and vendor leaves: ``(true, error, waiting,
+        confirm)``. The text leaves in ``waiting`` have a check left to run (a regex, mostly:
+        the costliest part of a scan), run by ``confirm`` only if the verdicts need them."""
+        found, missing, unresolved, pending = self._index.scan(ctx)
+        waiting = 0
+        confirm = None
+        if pending is not None:
+            waiting = TextIndex.waiting(pending) & ~(found | unresolved)
+            if waiting & self._signal_entries:  # every signal counts: check them now
+                found |= TextIndex.confirm(ctx, pending, waiting & self._signal_entries)
+                waiting &= ~self._signal_entries
+            if waiting:
+                confirm = _Confirm(ctx, pending, missing)
         true = found
-        error = missing & ~(found | unresolved) & self._text_mask
+        error = missing & ~(found | unresolved | waiting) & self._text_mask
         if unresolved:  # a field's text could not be built: the leaves decide themselves
             for leaf, bit in self._text_leaves:
                 if unresolved & bit:
@@ -332,31 +372,50 @@ class _Plan:
                     if entries
                     else any(ctx.text_or_none(name) is None for name in signal_set.fields)
                 )
-                if signal_set.vendor_weight is not None and _vendor_hit(signal_set, ctx, mentioned):
-                    score += signal_set.vendor_weight or 0.0
+                if signal_set.vendor_weight is not None:
+                    if mentioned is not None and signal_set.vendor_categories is None:
+                        hit = False  # any vendor in one of the set's fields
+                        for name in signal_set.fields:
+                            if mentioned[name]:
+                                hit = True
+                                break
+                    else:
+                        hit = _vendor_hit(signal_set, ctx, mentioned)
+                    if hit:
+                        score += signal_set.vendor_weight or 0.0
             except Exception:  # as SignalSet.score would: the readers decide themselves
                 true, error = _test_each(ctx, readers, true, error)
                 continue
+            # SignalsReach.decide, inlined
+            veto_absent = absent and signal_set.has_negative
             for reader, bit in readers:
-                outcome = reader.decide(score, absent)
-                if outcome is TRUE:
+                if score >= reader.threshold and not veto_absent:
                     true |= bit
-                elif outcome is ERROR:
+                elif absent:
                     error |= bit
         mask = self._leaf_mask  # not the signal entries
-        return true & mask, error & mask
+        return true & mask, error & mask, waiting, confirm
 
     def _mentioned(self, ctx: Context) -> dict[str, Any] | None:
         """The vendors mentioned in each field the vendor leaves or signal sets read; ``None``
         when the leaves' own ``test`` must decide (no catalog, a field missing)."""
-        if ctx.vendors is None:
+        catalog = ctx.vendors
+        if catalog is None:
             return None
         out = {}
+        # ctx.mentioned_vendors() inlined: the texts were built by the scan just now
+        views, hits = ctx._views, ctx._vendor_hits
         try:
             for name in self._vendor_fields:
-                found = out[name] = ctx.mentioned_vendors(name)
+                view = views.get(name)
+                if view is None:
+                    view = ctx.text_or_none(name)
+                    if view is None:
+                        return None
+                found = hits.get(name)
                 if found is None:
-                    return None
+                    found = hits[name] = catalog.find(view)
+                out[name] = found
         except Exception:  # the leaves' own test decides (an error outcome)
             return None
         return out
@@ -381,14 +440,57 @@ class _Plan:
         return true
 
 
-def _members(mask: int) -> set[int]:
-    """The numbers of the bits set in ``mask``."""
-    out = set()
-    while mask:
-        low = mask & -mask
-        out.add(low.bit_length() - 1)
-        mask ^= low
-    return out
+class _Confirm:
+    """One issue's text leaves waiting for their checks: each leaf's outcome once asked."""
+
+    __slots__ = ("_ctx", "_done", "_missing", "_pending")
+
+    def __init__(self, ctx: Context, pending: Pending, missing: int) -> None:
+        self._ctx = ctx
+        self._pending = pending
+        self._missing = missing
+        self._done: dict[int, Outcome] = {}
+
+    def __call__(self, bit: int) -> Outcome:
+        outcome = self._done.get(bit)
+        if outcome is None:
+            if TextIndex.confirm(self._ctx, self._pending, bit):
+                outcome = TRUE
+            else:  # as scan's masks say of a leaf found nowhere
+                outcome = ERROR if self._missing & bit else FALSE
+            self._done[bit] = outcome
+        return outcome
+
+
+def _any_waiting(confirm: _Confirm, waiting: int, error: int) -> Outcome:
+    """Kleene OR of bulk leaves none of which is true yet: ``waiting`` ones, errors."""
+    undecided = bool(error)
+    while waiting:
+        bit = waiting & -waiting
+        waiting ^= bit
+        outcome = confirm(bit)
+        if outcome is TRUE:
+            return TRUE
+        if outcome is ERROR:
+            undecided = True
+    return ERROR if undecided else FALSE
+
+
+def _all_waiting(confirm: _Confirm, group: int, t: int, e: int, p: int) -> Outcome:
+    """Kleene AND of the bulk leaves ``group``, some of them waiting (in ``p``)."""
+    if group & ~(t | e | p):  # one is false already
+        return FALSE
+    undecided = bool(group & e)
+    waiting = group & p
+    while waiting:
+        bit = waiting & -waiting
+        waiting ^= bit
+        outcome = confirm(bit)
+        if outcome is FALSE:
+            return FALSE
+        if outcome is ERROR:
+            undecided = True
+    return ERROR if undecided else TRUE
 
 
 class _Outcomes(Sequence[Outcome]):
@@ -399,7 +501,7 @@ class _Outcomes(Sequence[Outcome]):
 
     def __init__(self, run: Callable[..., tuple[Outcome, ...]], *args: Any) -> None:
         self._run = run
-        self._args = args  # ctx, the masks, the slots
+        self._args = args  # ctx, the masks, confirm, the slots
         self._done: tuple[Outcome, ...] | None = None
 
     def _outcomes(self) -> tuple[Outcome, ...]:
@@ -432,6 +534,18 @@ def _test_each(ctx: Context, leaves: Any, true: int, error: int) -> tuple[int, i
         elif outcome is ERROR:
             error |= bit
     return true, error
+
+
+def _vendor_category(leaf: VendorMentioned, ctx: Context) -> str | None:
+    """The category of the vendor a true ``vendor`` leaf names first: the vendor its
+    ``evaluate`` reports (the first wanted match, fields in order)."""
+    for name in leaf.fields:
+        if ctx.text_or_none(name) is None:
+            continue
+        for match in ctx.vendor_matches(name):
+            if leaf._wanted(match.category, match.segment):
+                return match.category
+    return None
 
 
 def _vendor_hit(signal_set: SignalSet, ctx: Context, mentioned: dict[str, Any] | None) -> bool:
@@ -471,33 +585,47 @@ _INLINE_LIMIT = 400_000
 
 
 def _compile(
-    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate]
+    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate], waits: int
 ) -> tuple[str, Callable[..., Any], Callable[..., Any], int]:
     """The rule trees compiled into two functions; returns ``(source, decide, run, slots)``.
 
-    ``bits``: the bulk leaves' bits in the masks ``t`` (true) and ``e`` (error); ``other``:
-    the leaves decided by their own ``test``, once per issue, when first needed: their
-    outcomes (and shared definitions', when not inlined) are kept in a list ``s`` of
-    ``slots`` entries, shared by both functions.
+    ``bits``: the bulk leaves' bits in the masks ``t`` (true) and ``e`` (error); those in
+    ``waits`` (the text leaves) may instead be in ``p``, waiting for a check that ``r(bit)``
+    runs (``_Confirm``); ``other``: the leaves decided by their own ``test``, once per issue,
+    when first needed: their outcomes (and shared definitions', when not inlined) are kept
+    in a list ``s`` of ``slots`` entries, shared by both functions.
 
-    - ``decide(ctx, t, e, s)``: ``(marketing_originated, tech_request, first)``, ``first``
+    - ``decide(ctx, t, e, p, r, s)``: ``(marketing_originated, tech_request, first)``, ``first``
       being the index of the first true rule concluding tech_request when that verdict is
-      true, else -1. Per question, the vetoes first, then the positive rules in order, up to
-      the first that settles the verdict (module doc; the verdict is that of ``_verdict``).
-    - ``run(ctx, t, e, s)``: every rule's outcome (``TaggingResult.rules``).
+      true, else -1. Per question, the rules concluding true in order up to the first true
+      one; then, if one was true or undecided, the vetoes up to the first true one (module
+      doc; the verdict is that of ``_verdict``).
+    - ``run(ctx, t, e, p, r, s)``: every rule's outcome (``TaggingResult.rules``).
     """
-    source, slots, constants = _source(rules, bits, other, inline=True)
+    source, slots = _source(rules, bits, other, waits, inline=True)
     if len(source) > _INLINE_LIMIT:
-        source, slots, constants = _source(rules, bits, other, inline=False)
-    namespace: dict[str, Any] = {"T": TRUE, "F": FALSE, "E": ERROR, "_leaf": _leaf, **constants}
+        source, slots = _source(rules, bits, other, waits, inline=False)
+    namespace: dict[str, Any] = {
+        "T": TRUE,
+        "F": FALSE,
+        "E": ERROR,
+        "_leaf": _leaf,
+        "_any": _any_waiting,
+        "_all": _all_waiting,
+    }
     namespace.update({f"_t{i}": p.test for i, p in enumerate(other)})
     exec(compile(source, "<tagging rules>", "exec"), namespace)  # our own code, from the rules
     return source, namespace["decide"], namespace["run"], slots
 
 
 def _source(
-    rules: tuple[Rule, ...], bits: dict[int, int], other: list[Predicate], *, inline: bool
-) -> tuple[str, int, dict[str, frozenset[int]]]:
+    rules: tuple[Rule, ...],
+    bits: dict[int, int],
+    other: list[Predicate],
+    waits: int,
+    *,
+    inline: bool,
+) -> tuple[str, int]:
     lazy = {id(p): i for i, p in enumerate(other)}
     uses: dict[int, int] = {}
 
@@ -524,7 +652,6 @@ def _source(
         return found
 
     shared: dict[int, int] = {}  # shared composites: their number
-    constants: dict[str, frozenset[int]] = {}  # groups of bulk leaves: their bits' numbers
     helpers: list[str] = []  # inline=False: one function per shared composite
     temps = iter(range(1 << 30))
 
@@ -532,8 +659,9 @@ def _source(
         key = id(pred)
         if key in bits:
             b = bits[key]
-            k = b.bit_length() - 1
-            return f"(T if {k} in t else E if {k} in e else F)"
+            if b & waits:  # a text leaf may be waiting for its check: r(b) runs it
+                return f"(T if t & {b} else E if e & {b} else F if not p & {b} else r({b}))"
+            return f"(T if t & {b} else E if e & {b} else F)"
         if key in lazy:
             j = lazy[key]
             return f"(s[{j}] if s[{j}] is not None else _leaf(s, {j}, _t{j}, ctx))"
@@ -546,12 +674,13 @@ def _source(
             if not inline:
                 slot = len(other) + k
                 helpers.append(
-                    f"def d{k}(ctx, t, e, s):\n    s[{slot}] = out = {body(pred)}\n    return out\n"
+                    f"def d{k}(ctx, t, e, p, r, s):\n"
+                    f"    s[{slot}] = out = {body(pred)}\n    return out\n"
                 )
         if inline:
             return f"(m{k} if m{k} is not None else (m{k} := {body(pred)}))"
         slot = len(other) + k
-        return f"(s[{slot}] if s[{slot}] is not None else d{k}(ctx, t, e, s))"
+        return f"(s[{slot}] if s[{slot}] is not None else d{k}(ctx, t, e, p, r, s))"
 
     def body(pred: Predicate) -> str:
         kind = type(pred)
@@ -563,17 +692,20 @@ def _source(
             return f"(F if ({x} := {inner}) is T else T if {x} is F else E)"
         stop, rest = ("F", "T") if kind is All else ("T", "F")
         children = sorted(pred.children(), key=cost)  # stable: then in the rule's order
-        # The bulk leaves among the children are decided together, by one set operation.
+        # The bulk leaves among the children are decided together, by one mask operation.
         group = [c for c in children if id(c) in bits]
         parts = [expr(c) for c in children if id(c) not in bits]
         if len(group) > 1:
-            name = f"K{len(constants)}"
-            constants[name] = frozenset(bits[id(c)].bit_length() - 1 for c in group)
+            k = sum(bits[id(c)] for c in group)
+            # (waiting text leaves, see _Plan._bulk: the helpers run their checks)
             if kind is All:  # false if one is false, else an error if one is, else true
-                parts.insert(0, f"(T if {name} <= t else E if {name} <= (t | e) else F)")
+                wait = f"_all(r, {k}, t, e, p) if p & {k} else " if k & waits else ""
+                parts.insert(
+                    0, f"(T if t & {k} == {k} else {wait}E if (t | e) & {k} == {k} else F)"
+                )
             else:  # true if one is true, else an error if one is, else false
-                t_, e_ = f"{name}.isdisjoint(t)", f"{name}.isdisjoint(e)"
-                parts.insert(0, f"(T if not {t_} else E if not {e_} else F)")
+                wait = f"_any(r, p & {k}, e & {k}) if p & {k} else " if k & waits else ""
+                parts.insert(0, f"(T if t & {k} else {wait}E if e & {k} else F)")
         elif group:
             parts.insert(0, expr(group[0]))
         names = [f"x{next(temps)}" for _ in parts]
@@ -593,54 +725,55 @@ def _source(
     # run(): every rule's outcome
     outcomes = [f"    o{i} = {expr(rule.condition)}" for i, rule in enumerate(rules)]
     every = "".join(f"o{i}, " for i in range(len(rules)))
-    run = ["def run(ctx, t, e, s):", *locals_(), *outcomes, f"    return ({every})"]
-    # decide(): the verdicts, vetoes first, then the positive rules up to the first true one
+    run = ["def run(ctx, t, e, p, r, s):", *locals_(), *outcomes, f"    return ({every})"]
+    # decide(): per question, the rules concluding true up to the first true one; when one
+    # was true or undecided, the vetoes up to the first true one (else they cannot matter)
     lines = []
     for question, name in (("marketing_originated", "mo"), ("tech_request", "tr")):
         vetoes = [i for i, r in enumerate(rules) if getattr(r.then, question) is False]
         positive = [i for i, r in enumerate(rules) if getattr(r.then, question) is True]
-        lines.append(f"    {name} = None  # undecided veto: ve, undecided positive rule: pe")
-        lines.append("    ve = pe = False")
-        for i in vetoes:
-            lines += [
-                f"    if {name} is None:",
-                f"        o = {expr(rules[i].condition)}",
-                "        if o is T:",
-                f"            {name} = F",
-                "        elif o is E:",
-                "            ve = True",
-            ]
+        lines.append("    pt = pe = ve = False  # positive rule true / undecided, veto undecided")
         for i in positive:
             lines += [
-                f"    if {name} is None:",
+                "    if not pt:",
                 f"        o = {expr(rules[i].condition)}",
                 "        if o is T:",
-                f"            {name} = E if ve else T",
+                "            pt = True",
             ]
             if question == "tech_request":
                 lines.append(f"            first = {i}")
             lines += ["        elif o is E:", "            pe = True"]
-        lines += [f"    if {name} is None:", f"        {name} = E if pe else F"]
+        lines += ["    if pt or pe:", f"        {name} = None"]
+        for i in vetoes:
+            lines += [
+                f"        if {name} is None:",
+                f"            o = {expr(rules[i].condition)}",
+                "            if o is T:",
+                f"                {name} = F",
+                "            elif o is E:",
+                "                ve = True",
+            ]
+        lines += [
+            f"        if {name} is None:",
+            f"            {name} = E if ve or not pt else T",
+            "    else:",
+            f"        {name} = F",
+        ]
     decide = [
-        "def decide(ctx, t, e, s):",
+        "def decide(ctx, t, e, p, r, s):",
         *locals_(),
         "    first = -1",
         *lines,
         "    return mo, tr, (first if tr is T else -1)",
     ]
     slots = len(other) + (0 if inline else len(shared))
-    return "\n".join([*helpers, *run, *decide]) + "\n", slots, constants
-
-
-# Plans by rule set (RuleSet is a frozen dataclass: hashing one hashes every rule).
-_PLANS: dict[int, tuple[weakref.ref[RuleSet], _Plan]] = {}
+    return "\n".join([*helpers, *run, *decide]) + "\n", slots
 
 
 def _plan(ruleset: RuleSet) -> _Plan:
-    found = _PLANS.get(id(ruleset))
-    if found is not None and found[0]() is ruleset:
-        return found[1]
-    plan = _Plan(ruleset)
-    key = id(ruleset)
-    _PLANS[key] = (weakref.ref(ruleset, lambda _ref: _PLANS.pop(key, None)), plan)
+    """The rule set's compiled plan, built on first use and kept on the rule set."""
+    plan = ruleset._compiled
+    if plan is None:
+        plan = _Plan(ruleset)
+        object.__setattr__(ruleset, "_compiled", plan)  # frozen dataclass: set once, here
     return plan

@@ -226,6 +226,20 @@ def true_path(node: Result) -> Iterator[Result]:
             yield from true_path(child)
 
 
+_RUN: Callable[[Any, Context], Result] | None = None
+
+
+def _run() -> Callable[[Any, Context], Result]:
+    """``predicates.base.run``, imported on first use (predicates import this module); kept,
+    because an import statement costs a microsecond each time and trees are built per rule."""
+    global _RUN
+    if _RUN is None:
+        from .predicates.base import run
+
+        _RUN = run
+    return _RUN
+
+
 class RuleResult:
     """One rule's evaluation: its outcome, its condition's result tree, its category.
 
@@ -256,9 +270,7 @@ class RuleResult:
     def condition(self) -> Result:
         """The result tree of the rule's ``if`` (built on first access)."""
         if self._condition is None:
-            from .predicates.base import run  # deferred: predicates import this module
-
-            self._condition = run(self.rule.condition, self._ctx)  # type: ignore[arg-type]
+            self._condition = _run()(self.rule.condition, self._ctx)  # type: ignore[arg-type]
         return self._condition
 
     @property
@@ -311,6 +323,8 @@ class TaggingResult:
 
     __slots__ = (
         "_ctx",
+        "_listed",
+        "_made",
         "_outcomes",
         "_rule_list",
         "_rules",
@@ -342,15 +356,38 @@ class TaggingResult:
         self._outcomes = outcomes
         self._ctx = ctx
         self._rules: tuple[RuleResult, ...] | None = None
+        self._made: list[RuleResult | None] | None = None
+        self._listed: list[RuleResult] | None = None
 
     @property
     def rules(self) -> tuple[RuleResult, ...]:
         if self._rules is None:
-            self._rules = tuple(
-                RuleResult(rule, outcome, ctx=self._ctx)
-                for rule, outcome in zip(self._rule_list, self._outcomes, strict=True)
-            )
+            self._rules = tuple(map(self._rule_at, range(len(self._rule_list))))
         return self._rules
+
+    def _rule_at(self, index: int) -> RuleResult:
+        """The result of rule ``index``, built once (``reasons`` builds only the rules it
+        names: most rules are false)."""
+        made = self._made
+        if made is None:
+            made = self._made = [None] * len(self._rule_list)
+        r = made[index]
+        if r is None:
+            # RuleResult(rule, outcome, ctx=ctx) without the call (several per issue)
+            r = made[index] = RuleResult.__new__(RuleResult)
+            r.rule, r.outcome = self._rule_list[index], self._outcomes[index]
+            r._condition, r._ctx = None, self._ctx
+        return r
+
+    def listed(self) -> list[RuleResult]:
+        """The rules ``reasons`` names, in order: those that were true or undecided."""
+        if self._listed is None:
+            if type(self._outcomes) is not tuple:  # worked out now, read by index below
+                self._outcomes = tuple(self._outcomes)
+            self._listed = [
+                self._rule_at(i) for i, o in enumerate(self._outcomes) if o is not FALSE
+            ]
+        return list(self._listed)
 
     def __repr__(self) -> str:
         return (
@@ -374,7 +411,7 @@ class TaggingResult:
         """One line per rule that was true or could not be decided, e.g.
         ``mkt-reporter: reporter dana is in group marketing``."""
         out: list[str] = []
-        for r in self.rules:
+        for r in self.listed():
             if r.outcome is TRUE:
                 veto = (
                     " (veto)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Issue
 from .context import Context, Directory, FieldNames
@@ -66,6 +67,10 @@ class RuleSet:
         default=(), init=False, repr=False, compare=False
     )
 
+    # evaluate()'s compiled plan of these rules, built on first use (kept here: one attribute
+    # read per issue instead of a lookup by id)
+    _compiled: Any = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         self._by_name.update({r.name: r for r in self.rules})
         plan = tuple(
@@ -87,8 +92,11 @@ class RuleSet:
         self, issue: Issue, directory: Directory, *, fields: FieldNames | None = None
     ) -> Context:
         """An evaluation context for ``issue`` using this rule set's vendor catalog."""
-        return Context(issue, directory, self.vendors, fields or FieldNames())
+        return Context(issue, directory, self.vendors, fields or _DEFAULT_FIELDS)
 
+
+# Frozen, so one instance serves every context built without field names.
+_DEFAULT_FIELDS = FieldNames()
 
 _NAME_KINDS = ("fields", "groups", "projects", "statuses", "issue_types", "request_types")
 

@@ -402,6 +402,9 @@ class Regex:
         return f"Regex({self.source!r})"
 
 
+# Checks left by TextIndex.scan: per field read, (its index, (entry, check) pairs).
+Pending = list[tuple["_FieldIndex", list[tuple[int, "Regex | None"]]]]
+
 # A word's triggers are cached per field index; a site's vocabulary is finite, but ids and
 # numbers are not, so the cache is emptied when it grows past this many words.
 _TRIGGER_CACHE_LIMIT = 100_000
@@ -436,17 +439,19 @@ class TextIndex:
         for i, (fields, terms, regexes) in enumerate(entries):
             for name in dict.fromkeys(fields):
                 if name not in by_field:
-                    by_field[name] = _FieldIndex(self.size)
+                    by_field[name] = _FieldIndex(self.size, name)
                 by_field[name].add(i, terms, tuple(regexes))
         self._fields = tuple(by_field.items())
 
-    def scan(self, ctx: Context) -> tuple[int, int, int]:
-        """``(true, missing, unresolved)`` masks of the entries for the issue of ``ctx``.
+    def scan(self, ctx: Context) -> tuple[int, int, int, Pending | None]:
+        """``(true, missing, unresolved, pending)`` for the issue of ``ctx``.
 
         ``missing``: a field the entry reads is not on the issue, so an entry in ``missing``
-        but not in ``true`` is an error. ``unresolved``: a field's text could not be built (a
-        value ``str()`` fails on); such entries are left to the caller (the predicate's own
-        ``test`` decides them exactly).
+        but not in ``true`` (nor confirmed) is an error. ``unresolved``: a field's text could
+        not be built (a value ``str()`` fails on); such entries are left to the caller (the
+        predicate's own ``test`` decides them exactly). ``pending``: the exact checks (regexes,
+        phrases the words cannot settle) of entries the words say may be true, run by
+        :meth:`confirm` for the entries a caller needs (``None``: there are none).
         """
         true = missing = unresolved = 0
         pending = None
@@ -464,21 +469,40 @@ class TextIndex:
             if maybe:
                 if pending is None:
                     pending = []
-                pending.append((index, view, maybe))
-        if pending is not None:
-            for index, view, maybe in pending:
-                for bit, check in maybe:
-                    if (true | unresolved) & bit:
-                        continue
-                    if check is None:  # the entry's own matchers
-                        terms, regexes = index.checks[bit.bit_length() - 1]
-                        if (terms is not None and terms.any(view)) or any(
-                            rx.search(view) for rx in regexes
-                        ):
-                            true |= bit
-                    elif check.search(view):  # a regex
+                # (the field, not its text: a context may drop its texts and build them again)
+                pending.append((index, maybe))
+        return true, missing, unresolved, pending
+
+    @staticmethod
+    def waiting(pending: Pending) -> int:
+        """The entries with a check in ``pending``."""
+        bits = 0
+        for _index, maybe in pending:
+            for bit, _check in maybe:
+                bits |= bit
+        return bits
+
+    @staticmethod
+    def confirm(ctx: Context, pending: Pending, mask: int) -> int:
+        """The entries of ``mask`` whose checks in ``pending`` (left by ``scan(ctx)``) match,
+        each run once here."""
+        true = 0
+        for index, maybe in pending:
+            view = None
+            for bit, check in maybe:
+                if not mask & bit or true & bit:
+                    continue
+                if view is None:
+                    view = ctx.text(index.name)  # built by the scan (or again, the same)
+                if check is None:  # the entry's own matchers
+                    terms, regexes = index.checks[bit.bit_length() - 1]
+                    if (terms is not None and terms.any(view)) or any(
+                        rx.search(view) for rx in regexes
+                    ):
                         true |= bit
-        return true, missing, unresolved
+                elif check.search(view):  # a regex
+                    true |= bit
+        return true
 
 
 # Literals shorter than this (after the discount for common words) are in nearly every text:
@@ -536,10 +560,12 @@ class _FieldIndex:
         "_unfiltered",
         "bits",
         "checks",
+        "name",
         "size",
     )
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, name: str) -> None:
+        self.name = name  # the field
         self.size = size  # entries in the index
         self._mask = (1 << size) - 1
         self.bits = 0  # the entries reading this field
@@ -716,10 +742,13 @@ class _FieldIndex:
         found = reduce(or_, map(self._hot.__getitem__, words & self._hot_words), 0)
         true = found & self._mask
         met = found >> self.size
-        for word in words & self._phrase_words:
-            for needle, bit in self._phrases[word]:
-                if not true & bit and needle in view.norm:
-                    true |= bit
+        phrase_words = words & self._phrase_words
+        if phrase_words:
+            norm = view.norm
+            for word in phrase_words:
+                for needle, bit in self._phrases[word]:
+                    if not true & bit and needle in norm:
+                        true |= bit
         maybe = self._always or None
         if not view.is_ascii:
             # Lower-casing is IGNORECASE only for ASCII: Regex.search then runs the regex.

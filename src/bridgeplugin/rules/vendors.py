@@ -164,6 +164,15 @@ class VendorCatalog:
         for first, second in multi:
             seconds.setdefault(first, set()).add(second)
         self._seconds = {k: frozenset(v) for k, v in seconds.items()}
+        # Words that are a whole alias wherever they occur: not ambiguous, and no longer
+        # alias starts with them. When such a word is the only candidate in a text, its
+        # vendor is the answer without looking at positions (a longer alias covering it
+        # would have to start with another candidate).
+        self._plain = {
+            word: alias.match
+            for word, alias in single.items()
+            if not alias.ambiguous and word not in seconds
+        }
         self._by_name = {v.name.lower(): v for v in self.vendors}
         self.version = version or _digest([_vendor_data(v) for v in self.vendors])
 
@@ -189,14 +198,20 @@ class VendorCatalog:
         firsts = self._first_keys & view.token_set
         if not firsts:
             return ()
-        tokens = view.tokens
         token_set = view.token_set
+        if len(firsts) == 1:
+            for first in firsts:
+                match = self._plain.get(first)
+                if match is not None:
+                    return (match,)
+                if first not in self._single and self._seconds[first].isdisjoint(token_set):
+                    return ()  # "the" without "trade": no alias starts here
+        tokens = view.tokens
         count = len(tokens)
         spans: list[tuple[int, int, _Alias]] = []
-        no_seconds: frozenset[str] = frozenset()
         for first in firsts:
             single = self._single.get(first)
-            if single is None and self._seconds.get(first, no_seconds).isdisjoint(token_set):
+            if single is None and self._seconds.get(first, _NONE).isdisjoint(token_set):
                 continue
             i = -1
             # count() then index(): no ValueError to end the scan (a raise costs ~1 us)
@@ -244,6 +259,9 @@ class VendorCatalog:
         before = tokens[max(0, i - PROXIMITY) : i]
         after = tokens[i + alias.n : i + alias.n + PROXIMITY]
         return not tech.isdisjoint(before) or not tech.isdisjoint(after)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _span_key(span: tuple[int, int, _Alias]) -> tuple[int, int]:

@@ -53,6 +53,9 @@ class InGroup(Predicate):
 
     __slots__ = ("allowed", "listed", "shown")
     role: ClassVar[str]  # "reporter", used in reasons
+    # The Issue attribute holding the one user ``people`` reads ("reporter"), if it is one:
+    # ``test`` then skips building Person objects for the usual value, a ``User``.
+    user_attr: ClassVar[str | None] = None
 
     def __init__(self, groups: list[str]) -> None:
         self.listed = tuple(groups)
@@ -70,6 +73,14 @@ class InGroup(Predicate):
         return f"the issue has no {self.role} (not loaded)"
 
     def test(self, ctx: Context) -> Outcome:
+        if self.user_attr is not None:
+            user = getattr(ctx.issue, self.user_attr)
+            if type(user) is User:  # what people() makes one Person of: decided the same way
+                try:
+                    groups = ctx.groups(user.account_id)
+                except Exception:  # as below: the lookup failed, so undecided
+                    return ERROR
+                return FALSE if groups.isdisjoint(self.allowed) else TRUE
         people = self.people(ctx)
         if not people:
             return self.empty_outcome

@@ -26,6 +26,8 @@ class OneValueIn(Predicate):
     __slots__ = ("allowed", "listed", "shown")
     noun: ClassVar[str]  # "project", used in reasons
     kind: ClassVar[str | None] = None  # referenced_names() bucket, e.g. "projects"
+    # The Issue attribute ``value`` returns, if it is one: ``test`` reads it without a call.
+    attr: ClassVar[str | None] = None
 
     def __init__(self, names: list[str]) -> None:
         self.listed = tuple(names)
@@ -36,7 +38,7 @@ class OneValueIn(Predicate):
         raise NotImplementedError
 
     def test(self, ctx: Context) -> Outcome:
-        value = self.value(ctx)
+        value = self.value(ctx) if self.attr is None else getattr(ctx.issue, self.attr)
         if value is None:
             return ERROR
         return TRUE if value.lower() in self.allowed else FALSE
@@ -68,6 +70,8 @@ class AnyValueIn(Predicate):
     __slots__ = ("allowed", "listed", "shown")
     noun: ClassVar[str]  # singular, "label"
     plural: ClassVar[str]
+    # The Issue attribute ``values_of`` returns, if it is one: ``test`` reads it without a call.
+    attr: ClassVar[str | None] = None
 
     def __init__(self, names: list[str]) -> None:
         self.listed = tuple(names)
@@ -79,7 +83,8 @@ class AnyValueIn(Predicate):
 
     def test(self, ctx: Context) -> Outcome:
         allowed = self.allowed
-        for v in self.values_of(ctx):
+        values = self.values_of(ctx) if self.attr is None else getattr(ctx.issue, self.attr)
+        for v in values:
             if v.lower() in allowed:
                 return TRUE
         return FALSE

@@ -23,6 +23,7 @@ class AssigneeInGroup(InGroup):
     __slots__ = ()
     key = KEY
     role = "assignee"
+    user_attr = "assignee"
 
     def people(self, ctx: Context) -> list[Person] | None:
         p = person(ctx.issue.assignee)

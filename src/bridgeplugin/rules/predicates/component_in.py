@@ -19,6 +19,7 @@ class ComponentIn(AnyValueIn):
     key = KEY
     noun = "component"
     plural = "components"
+    attr = "components"
 
     def values_of(self, ctx: Context) -> tuple[str, ...]:
         return ctx.issue.components

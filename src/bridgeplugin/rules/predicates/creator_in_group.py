@@ -19,6 +19,7 @@ class CreatorInGroup(InGroup):
     __slots__ = ()
     key = KEY
     role = "creator"
+    user_attr = "creator"
 
     def people(self, ctx: Context) -> list[Person] | None:
         p = person(ctx.issue.creator)

@@ -111,6 +111,10 @@ class FieldCompare(Predicate):
         return Result(KEY, outcome, reason, values={"field": self.field, "value": value})
 
     def test(self, ctx: Context) -> Outcome:
+        if self.op == "is_empty":  # as evaluate() decides it, without the result node
+            raw = ctx.custom(self.field)
+            empty = not raw if isinstance(raw, list | tuple) else _is_empty(_plain(raw))
+            return TRUE if empty == self.operand else FALSE
         if self.op in _ORDER_WORDS:
             value = ctx.custom(self.field)
             if type(value) in (int, float):  # the usual case, decided without a result node

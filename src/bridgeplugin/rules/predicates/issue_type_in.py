@@ -19,6 +19,7 @@ class IssueTypeIn(OneValueIn):
     key = KEY
     noun = "issue type"
     kind = "issue_types"
+    attr = "issue_type"
 
     def value(self, ctx: Context) -> str | None:
         return ctx.issue.issue_type

@@ -19,6 +19,7 @@ class LabelIn(AnyValueIn):
     key = KEY
     noun = "label"
     plural = "labels"
+    attr = "labels"
 
     def values_of(self, ctx: Context) -> tuple[str, ...]:
         return ctx.issue.labels

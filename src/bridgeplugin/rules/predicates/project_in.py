@@ -19,6 +19,7 @@ class ProjectIn(OneValueIn):
     key = KEY
     noun = "project"
     kind = "projects"
+    attr = "project"
 
     def value(self, ctx: Context) -> str | None:
         return ctx.issue.project

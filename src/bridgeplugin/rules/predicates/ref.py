@@ -52,7 +52,7 @@ class Ref(Predicate):
         return Result(
             KEY,
             r.outcome,
-            f"{self.name} is {r.outcome.value}",
+            f"{self.name} is {r.outcome}",  # (a StrEnum formats as its value)
             (r,),
             values={"definition": self.name},
         )

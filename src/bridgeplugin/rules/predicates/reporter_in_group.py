@@ -22,6 +22,7 @@ class ReporterInGroup(InGroup):
     __slots__ = ()
     key = KEY
     role = "reporter"
+    user_attr = "reporter"
 
     def people(self, ctx: Context) -> list[Person] | None:
         p = person(ctx.issue.reporter)

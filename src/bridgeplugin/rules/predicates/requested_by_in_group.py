@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ...model import User
 from ..context import Context, FieldNames
-from ..result import FALSE
+from ..result import ERROR, FALSE, TRUE, Outcome
 from ._groups import InGroup, Person, parse_groups, person
 
 if TYPE_CHECKING:
@@ -32,6 +33,19 @@ class RequestedByInGroup(InGroup):
         values = value if isinstance(value, list | tuple) else [value]
         people = [p for p in map(person, values) if p is not None]
         return people or None
+
+    def test(self, ctx: Context) -> Outcome:
+        value = ctx.custom(ctx.fields.requested_by)
+        # The usual values, decided as people() + InGroup.test would, without building them
+        if value is None:
+            return FALSE  # empty: empty_outcome
+        if type(value) is User:
+            try:
+                groups = ctx.groups(value.account_id)
+            except Exception:  # the lookup failed: undecided
+                return ERROR
+            return FALSE if groups.isdisjoint(self.allowed) else TRUE
+        return super().test(ctx)
 
     empty_outcome = FALSE
 

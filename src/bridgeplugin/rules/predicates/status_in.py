@@ -19,6 +19,7 @@ class StatusIn(OneValueIn):
     key = KEY
     noun = "status"
     kind = "statuses"
+    attr = "status"
 
     def value(self, ctx: Context) -> str | None:
         return ctx.issue.status

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 KEY = "text"
 
+# Left in ``ctx.memo`` by ``rules.evaluate``, whose text index decided every text predicate of
+# the rule set: (the predicates' bits by id, the mask of the true ones, of the errors).
+# A predicate found false there explains itself without searching the text again.
+DECIDED = object()
+
 
 def where_text(fields: tuple[str, ...]) -> str:
     """``summary or description`` / ``summary, description or Justification``."""
@@ -80,6 +85,11 @@ class TextMatch(Predicate):
         return ERROR if missing else FALSE
 
     def evaluate(self, ctx: Context) -> Result:
+        decided = ctx.memo.get(DECIDED)
+        if decided is not None:
+            bit = decided[0].get(id(self))
+            if bit is not None and not (decided[1] | decided[2]) & bit:
+                return Result(KEY, FALSE, self._miss_reason)  # as below: no match, none missing
         missing: list[str] = []
         for field in self.fields:
             view = ctx.text_or_none(field)
