@@ -729,7 +729,7 @@ def sync(
     if report.failures:
         first = report.failures[0]
         raise AtlassianError(
-            f"{len(report.failures)} of {len(report.outcomes)} writes were not made "
+            f"{report.failed} of {report.failed + sum(report.done.values())} writes were not made "
             f"(first: {first.action.kind} on {first.action.key}: {first.result}); "
             "the watermark was not advanced",
             hint="the next sync retries them",
