@@ -178,7 +178,12 @@ class JiraApi(Protocol):
     def remove_labels(self, key: str, labels: Iterable[str]) -> None: ...
     def transitions(self, key: str) -> list[Transition]: ...
     def transition(
-        self, key: str, name_or_id: str, fields: Mapping[str, Any] | None = None
+        self,
+        key: str,
+        name_or_id: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        known: Transition | None = None,
     ) -> Transition: ...
     def add_comment(
         self, key: str, body_text: str, *, probe: Callable[[], Comment | None] | None = None
@@ -734,15 +739,26 @@ class JiraGateway:
         ]
 
     def transition(
-        self, key: str, name_or_id: str, fields: Mapping[str, Any] | None = None
+        self,
+        key: str,
+        name_or_id: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        known: Transition | None = None,
     ) -> Transition:
         """Move ``key`` by transition name (case-insensitive) or id; returns the one taken.
 
         Names are what workflows share across sites; ids differ. An unknown name raises
         ``BadRequest`` listing the transitions available *now*, since availability depends on
-        the current status and the account's permissions.
+        the current status and the account's permissions. ``known``: the transition as the
+        caller read it from ``transitions(key)`` moments ago; it is taken without reading the
+        list again (if the issue moved meanwhile, Jira refuses it and says why).
         """
-        available = self._transitions(key)
+        if known is not None:
+            available = [(known, known.looped)]
+            name_or_id = known.id
+        else:
+            available = self._transitions(key)
         wanted = name_or_id.strip()
         match = next((p for p in available if p[0].id == wanted), None) or next(
             (p for p in available if p[0].name.casefold() == wanted.casefold()), None
@@ -1621,7 +1637,10 @@ def _simplify_system(value: Any) -> Any:
 def _transition(raw: Mapping[str, Any]) -> Transition:
     to = raw.get("to") or {}
     return Transition(
-        id=str(raw.get("id")), name=str(raw.get("name")), to_status=str(to.get("name") or "")
+        id=str(raw.get("id")),
+        name=str(raw.get("name")),
+        to_status=str(to.get("name") or ""),
+        looped=bool(raw.get("looped")),
     )
 
 
