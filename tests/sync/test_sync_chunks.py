@@ -106,7 +106,7 @@ def test_a_run_stopped_between_chunks_keeps_the_watermark_and_the_next_completes
     final = end_state(site)
     assert any(LABEL in final[k][0] for k in later)
     # Nothing twice: every tagged issue has exactly one tagging comment.
-    for key, (labels, record, markers) in final.items():
+    for key, (_labels, record, markers) in final.items():
         if record and record.get("tag"):
             assert len(markers) == 1, (key, markers)
 
