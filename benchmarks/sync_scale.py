@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from api_calls import environ, rules_with_epics, run_sync, start_sandbox, stop
