@@ -134,7 +134,6 @@ def environ(url: str, tmp: Path, rules: Path, **extra: str) -> dict[str, str]:
         BRIDGE_RULES=str(rules),
         BRIDGE_GOVERNANCE__ENFORCE="true",
         BRIDGE_SYNC__PUBLISH="changed",
-        BRIDGE_SYNC__LEASE_SECONDS="3600",
     )
     env.update(extra)
     return env

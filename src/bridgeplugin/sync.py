@@ -39,7 +39,16 @@ from .epics.step import EpicsReport, EpicsStep, step_from_config
 from .errors import AtlassianError, FieldNameError, NotFound
 from .jira_gateway import JiraApi
 from .model import ChangelogEntry, Issue
-from .plan import Facts, Plan, needs, plan_tagging, tagging_record
+from .plan import (
+    AddLabel,
+    Facts,
+    Plan,
+    RemoveLabel,
+    SetProperty,
+    needs,
+    plan_tagging,
+    tagging_record,
+)
 from .render import Renderer, last_marker
 from .rules import StaticDirectory
 from .state import Lease, Store, open_store
@@ -115,6 +124,9 @@ class SyncReport:
     done: Counter[str] = field(default_factory=Counter)  # actions applied, by kind
     failed: int = 0
     governance: Counter[str] = field(default_factory=Counter)  # the step's counts, summed
+    # What the calls were made for: issues whose label history or comments tagging read,
+    # issues given a property, and label edits per label (what a lower bound is made of).
+    detail: Counter[str] = field(default_factory=Counter)
 
     @property
     def failures(self) -> list[Outcome]:
@@ -137,6 +149,12 @@ class SyncReport:
             held=self.plan.held + plan.held,
         )
         self.planned.update(a.kind for a in plan.actions)
+        self.detail["property_issues"] += len(
+            {a.key for a in plan.actions if isinstance(a, SetProperty)}
+        )
+        self.detail.update(
+            f"{a.kind} {a.label}" for a in plan.actions if isinstance(a, AddLabel | RemoveLabel)
+        )
         room = max(0, self.keep_actions - len(self.outcomes))
         for outcome in outcomes:
             if outcome.ok:
@@ -166,6 +184,13 @@ class SyncReport:
             "undecided": len(self.plan.held),
             "watermark": self.watermark.isoformat() if self.watermark else None,
             "chunks": self.chunks,
+            "counts": {
+                "planned": dict(sorted(self.planned.items())),
+                "done": dict(sorted(self.done.items())),
+                "failed": self.failed,
+                "detail": dict(sorted(self.detail.items())),
+                "governance": dict(sorted(self.governance.items())),
+            },
         }
         if self.omitted:
             out["actions_omitted"] = self.omitted
@@ -395,6 +420,10 @@ def _sync_chunk(
     they are folded into the report)."""
     verdicts = {i.key: tagger.classify(i, directory) for i in issues}
     facts = load_facts(jira, issues, verdicts, label, me)
+    report.detail["changelog_issues"] += sum(
+        1 for f in facts.values() if f.label_added_by_me is not None
+    )
+    report.detail["comment_issues"] += sum(1 for f in facts.values() if f.last_marker is not None)
     plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
     outcomes: list[Outcome] = []
     try:
