@@ -21,12 +21,13 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from api_calls import environ, rules_with_epics, run_sync, start_sandbox, stop
 
 
-def _rss_sampler(samples: list[int], stop_flag: threading.Event) -> None:
+def _rss_sampler(samples: list[tuple[float, int]], stop_flag: threading.Event) -> None:
     """The largest VmRSS of any ``bridgeplugin sync`` child seen, every 0.2 s (a cross-check
     of ``ru_maxrss``, and a view of when the peak is reached)."""
     me = os.getpid()
@@ -43,7 +44,20 @@ def _rss_sampler(samples: list[int], stop_flag: threading.Event) -> None:
                 continue
             for line in status.splitlines():
                 if line.startswith("VmRSS:"):
-                    samples.append(int(line.split()[1]))
+                    samples.append((time.monotonic(), int(line.split()[1])))
+
+
+def _tenths(samples: list[tuple[float, int]]) -> str:
+    """Where the peak is: the chunk loop comes first, the epics step last."""
+    if not samples:
+        return "-"
+    start, end = samples[0][0], samples[-1][0]
+    span = max(end - start, 1e-9)
+    tenths = [0] * 10
+    for t, rss in samples:
+        i = min(9, int((t - start) / span * 10))
+        tenths[i] = max(tenths[i], rss)
+    return " ".join(f"{r / 1024:.0f}" for r in tenths)
 
 
 def one(n: int, *, publish: bool, chunk_size: int | None) -> None:
@@ -56,7 +70,7 @@ def one(n: int, *, publish: bool, chunk_size: int | None) -> None:
             if chunk_size:
                 extra["BRIDGE_SYNC__CHUNK_SIZE"] = str(chunk_size)
             env = environ(url, tmp, rules_with_epics(tmp), **extra)
-            samples: list[int] = []
+            samples: list[tuple[float, int]] = []
             flag = threading.Event()
             sampler = threading.Thread(target=_rss_sampler, args=(samples, flag), daemon=True)
             sampler.start()
@@ -70,8 +84,12 @@ def one(n: int, *, publish: bool, chunk_size: int | None) -> None:
                 f"N {n:>7,}: exit {code}, {seen} issues in {doc.get('chunks')} chunks, "
                 f"{actions} actions, {doc.get('reads')} reads, {doc.get('writes')} writes; "
                 f"wall {wall:7.1f} s ({n / wall:,.0f} issues/s); peak RSS {rss / 1024:5.0f} MiB "
-                f"(sampled max {max(samples, default=0) / 1024:.0f} MiB); sandbox seeded in "
+                f"(sampled max {max((r for _, r in samples), default=0) / 1024:.0f} MiB); "
+                f"sandbox seeded in "
                 f"{took:.0f} s; load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"           RSS over the run (MiB, max per tenth of its time): {_tenths(samples)}"
             )
             if doc.get("error"):
                 print(f"           error: {doc['error']}")

@@ -119,7 +119,7 @@ class SyncReport:
     error: AtlassianError | None = None  # Jira failed after retries: the run stopped there
     epics: EpicsReport | None = None  # the cross-team epics step, when epics.yaml enables it
     chunks: int = 0  # chunks of issues read, planned and applied
-    keep_actions: int = 10_000
+    keep_actions: int = 2_000
     planned: Counter[str] = field(default_factory=Counter)  # actions planned, by kind
     done: Counter[str] = field(default_factory=Counter)  # actions applied, by kind
     failed: int = 0
@@ -280,7 +280,7 @@ def run_sync(
     epics: EpicsStep | None = None,
     governance: Governance | None = None,
     chunk_size: int = 1000,
-    keep_actions: int = 10_000,
+    keep_actions: int = 2_000,
 ) -> SyncReport:
     """One sync run. An API error after retries stops it and comes back in ``report.error``;
     per-issue failures are in ``report.failures``. Either way the watermark stays where it was

@@ -57,6 +57,10 @@ def test_a_chunked_sync_ends_where_one_pass_ends(site: SyncSite, tmp_path: Path)
     doc = chunked.json()
     assert doc["issues_seen"] == N and doc["chunks"] == 3
     assert doc["tagged"] > 500  # the generated mix tags about a third
+    # The report lists the first 2,000 actions and counts every one (the journal has them).
+    done = sum(doc["counts"]["done"].values())
+    assert done > 2_000 and len(doc["actions"]) == 2_000
+    assert doc["actions_omitted"] == done - 2_000
     # One bulk label edit per chunk: full chunks keep bulk calls full.
     assert site.writes()[BULK_EDIT] == 3
     after_chunks = end_state(site)
