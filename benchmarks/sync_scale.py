@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from api_calls import environ, rules_with_epics, run_sync, start_sandbox, stop
@@ -90,6 +91,13 @@ def one(n: int, *, publish: bool, chunk_size: int | None) -> None:
             )
             print(
                 f"           RSS over the run (MiB, max per tenth of its time): {_tenths(samples)}"
+            )
+            epics = doc.get("epics") or {}
+            kinds = Counter(a["kind"] for a in epics.get("actions", []) if a["result"] == "ok")
+            print(
+                f"           epics: {len(epics.get('epics', {}))} for {epics.get('initiatives')} "
+                f"initiatives in {epics.get('rounds')} rounds; {dict(kinds)}; "
+                f"notes {Counter(n.get('kind') for n in epics.get('notes', []))}"
             )
             if doc.get("error"):
                 print(f"           error: {doc['error']}")
