@@ -181,6 +181,13 @@ class SyncSettings(_Section):
     lease_seconds: PositiveFloat = Field(
         600.0, description="a crashed run blocks the next one for at most this long"
     )
+    chunk_size: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="issues read, planned and applied at a time (memory stays flat; 1,000 "
+        "keeps bulk label edits full)",
+    )
     publish: Literal["never", "closed", "changed"] = Field(
         "closed",
         description="sprint pages after a sync: when a sprint has closed, also whenever the "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
@@ -55,6 +56,7 @@ from .model import (
     User,
     Worklog,
 )
+from .pace import IssueWritePacer
 from .retry import (
     API_TOKEN_URL,
     DEFAULT_POLICY,
@@ -111,6 +113,11 @@ _SYSTEM_FIELDS = frozenset(
         "status", "subtasks", "summary", "timetracking", "updated", "versions",
     }
 )  # fmt: skip
+
+
+# ``issue/{key}`` and what hangs under it (comment, transitions, properties/x): a write there
+# counts against that issue's write limit. Search and bulk paths are not per issue.
+_ISSUE_WRITE = re.compile(r"issue/([^/?]+)")
 
 
 @dataclass
@@ -178,7 +185,12 @@ class JiraApi(Protocol):
     def remove_labels(self, key: str, labels: Iterable[str]) -> None: ...
     def transitions(self, key: str) -> list[Transition]: ...
     def transition(
-        self, key: str, name_or_id: str, fields: Mapping[str, Any] | None = None
+        self,
+        key: str,
+        name_or_id: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        known: Transition | None = None,
     ) -> Transition: ...
     def add_comment(
         self, key: str, body_text: str, *, probe: Callable[[], Comment | None] | None = None
@@ -293,6 +305,8 @@ class JiraGateway:
             self._sync_client_info()
         self._catalog: FieldCatalog | None = None
         self._project_types: dict[str, dict[str, bool]] = {}
+        # Writes that name issues wait rather than run into Jira's per-issue limit (pace.py).
+        self.pacer = IssueWritePacer()
         self._may_mute = True  # False once Jira refused notifyUsers=false (see edit_issue)
         self._may_bulk_edit = True  # False once Jira refused bulk edit (see bulk_edit_labels)
         self.calls = CallCounter()
@@ -335,11 +349,13 @@ class JiraGateway:
         probe: Callable[[], Any] | None = None,
         api: str = "platform",
         location: bool = False,
+        issues: Sequence[str] = (),
     ) -> Any:
         """Send one request through the client's session, retried and error-mapped.
 
         ``location=True``: the answer is a redirect to a task (``303 See Other``); it is not
-        followed, and its ``Location`` header is returned instead of a body.
+        followed, and its ``Location`` header is returned instead of a body. A write is paced
+        per issue (``pace.py``): the issue its path names, and ``issues`` (a link names two).
         """
         url = self._url(path, api)
         if idempotent is None:
@@ -353,7 +369,15 @@ class JiraGateway:
             permission=permission,
         )
 
+        written = [*issues]
+        if method not in ("GET", "HEAD"):
+            named = _ISSUE_WRITE.match(path)
+            if named and not named.group(1).startswith(("bulk", "properties")):
+                written.append(named.group(1))
+
         def send() -> Any:
+            if written:
+                self.pacer.before_write(written)
             self.calls.count(method, urlsplit(url).path)
             if location:
                 resp = self._session.request(
@@ -734,15 +758,26 @@ class JiraGateway:
         ]
 
     def transition(
-        self, key: str, name_or_id: str, fields: Mapping[str, Any] | None = None
+        self,
+        key: str,
+        name_or_id: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        known: Transition | None = None,
     ) -> Transition:
         """Move ``key`` by transition name (case-insensitive) or id; returns the one taken.
 
         Names are what workflows share across sites; ids differ. An unknown name raises
         ``BadRequest`` listing the transitions available *now*, since availability depends on
-        the current status and the account's permissions.
+        the current status and the account's permissions. ``known``: the transition as the
+        caller read it from ``transitions(key)`` moments ago; it is taken without reading the
+        list again (if the issue moved meanwhile, Jira refuses it and says why).
         """
-        available = self._transitions(key)
+        if known is not None:
+            available = [(known, known.looped)]
+            name_or_id = known.id
+        else:
+            available = self._transitions(key)
         wanted = name_or_id.strip()
         match = next((p for p in available if p[0].id == wanted), None) or next(
             (p for p in available if p[0].name.casefold() == wanted.casefold()), None
@@ -823,6 +858,7 @@ class JiraGateway:
             },
             idempotent=False,
             probe=probe,
+            issues=(inward_key, outward_key),
             subject=f"issues {inward_key} and {outward_key}",
             permission="Link Issues",
         )
@@ -1621,7 +1657,10 @@ def _simplify_system(value: Any) -> Any:
 def _transition(raw: Mapping[str, Any]) -> Transition:
     to = raw.get("to") or {}
     return Transition(
-        id=str(raw.get("id")), name=str(raw.get("name")), to_status=str(to.get("name") or "")
+        id=str(raw.get("id")),
+        name=str(raw.get("name")),
+        to_status=str(to.get("name") or ""),
+        looped=bool(raw.get("looped")),
     )
 
 

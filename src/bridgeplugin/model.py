@@ -112,6 +112,7 @@ class Transition(_Frozen):
     id: str
     name: str
     to_status: str
+    looped: bool = False  # leads back to the status the issue is in
 
 
 class Issue(_Frozen):

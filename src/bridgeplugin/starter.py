@@ -68,6 +68,8 @@ sync:
                              # (BRIDGE_SYNC__OVERLAP_MINUTES)
   lease_seconds: 600         # a crashed run blocks the next for at most this long
                              # (BRIDGE_SYNC__LEASE_SECONDS)
+  chunk_size: 1000           # issues read, planned and applied at a time: memory stays flat
+                             # on large sites (BRIDGE_SYNC__CHUNK_SIZE)
   publish: closed            # sprint pages after a sync: closed (a sprint has closed),
                              # changed (also the active sprint's page when its figures
                              # changed), never (BRIDGE_SYNC__PUBLISH)

@@ -25,7 +25,8 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -38,7 +39,16 @@ from .epics.step import EpicsReport, EpicsStep, step_from_config
 from .errors import AtlassianError, FieldNameError, NotFound
 from .jira_gateway import JiraApi
 from .model import ChangelogEntry, Issue
-from .plan import Facts, Plan, needs, plan_tagging, tagging_record
+from .plan import (
+    AddLabel,
+    Facts,
+    Plan,
+    RemoveLabel,
+    SetProperty,
+    needs,
+    plan_tagging,
+    tagging_record,
+)
 from .render import Renderer, last_marker
 from .rules import StaticDirectory
 from .state import Lease, Store, open_store
@@ -88,25 +98,72 @@ class SyncOptions:
 
 @dataclass
 class SyncReport:
-    """What one run did; ``to_json`` is the ``bridge sync --format json`` document."""
+    """What one run did; ``to_json`` is the ``bridge sync --format json`` document.
+
+    A run over a large site makes hundreds of thousands of actions: the report keeps the first
+    ``keep_actions`` of them (and every failure) to list, and counts all of them
+    (``planned``, ``done``); the journal in the state database has every one.
+    """
 
     mode: Literal["full", "incremental"]
     jql: str
     dry_run: bool = False
     since: datetime | None = None  # the lower bound of an incremental load
     issues_seen: int = 0
-    plan: Plan = field(default_factory=Plan)
-    outcomes: list[Outcome] = field(default_factory=list)
+    plan: Plan = field(default_factory=Plan)  # every chunk's verdicts; actions up to the cap
+    outcomes: list[Outcome] = field(default_factory=list)  # up to the cap, and every failure
     reads: int = 0
     writes: int = 0
     watermark: datetime | None = None  # stored by this run (None: unchanged)
     lease_holder: Lease | None = None  # another run held the lease: nothing was done
     error: AtlassianError | None = None  # Jira failed after retries: the run stopped there
     epics: EpicsReport | None = None  # the cross-team epics step, when epics.yaml enables it
+    chunks: int = 0  # chunks of issues read, planned and applied
+    keep_actions: int = 2_000
+    planned: Counter[str] = field(default_factory=Counter)  # actions planned, by kind
+    done: Counter[str] = field(default_factory=Counter)  # actions applied, by kind
+    failed: int = 0
+    governance: Counter[str] = field(default_factory=Counter)  # the step's counts, summed
+    # What the calls were made for: issues whose label history or comments tagging read,
+    # issues given a property, and label edits per label (what a lower bound is made of).
+    detail: Counter[str] = field(default_factory=Counter)
 
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def omitted(self) -> int:
+        """Actions made (or planned) that the report does not list."""
+        listed = len(self.plan.actions) if self.dry_run else len(self.outcomes)
+        total = sum(self.planned.values()) if self.dry_run else sum(self.done.values())
+        return max(0, total + (0 if self.dry_run else self.failed) - listed)
+
+    def add(self, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+        """Fold one chunk's plan and outcomes in, keeping at most ``keep_actions`` to list."""
+        room = max(0, self.keep_actions - len(self.plan.actions))
+        self.plan = Plan(
+            actions=self.plan.actions + plan.actions[:room],
+            tagged=self.plan.tagged + plan.tagged,
+            untagged=self.plan.untagged + plan.untagged,
+            held=self.plan.held + plan.held,
+        )
+        self.planned.update(a.kind for a in plan.actions)
+        self.detail["property_issues"] += len(
+            {a.key for a in plan.actions if isinstance(a, SetProperty)}
+        )
+        self.detail.update(
+            f"{a.kind} {a.label}" for a in plan.actions if isinstance(a, AddLabel | RemoveLabel)
+        )
+        room = max(0, self.keep_actions - len(self.outcomes))
+        for outcome in outcomes:
+            if outcome.ok:
+                self.done[outcome.action.kind] += 1
+            else:
+                self.failed += 1
+            if room > 0 or not outcome.ok:
+                self.outcomes.append(outcome)
+                room -= 1
 
     def actions(self) -> list[dict[str, str]]:
         if self.dry_run:
@@ -126,7 +183,17 @@ class SyncReport:
             "untagged": len(self.plan.untagged),
             "undecided": len(self.plan.held),
             "watermark": self.watermark.isoformat() if self.watermark else None,
+            "chunks": self.chunks,
+            "counts": {
+                "planned": dict(sorted(self.planned.items())),
+                "done": dict(sorted(self.done.items())),
+                "failed": self.failed,
+                "detail": dict(sorted(self.detail.items())),
+                "governance": dict(sorted(self.governance.items())),
+            },
         }
+        if self.omitted:
+            out["actions_omitted"] = self.omitted
         if self.lease_holder is not None:
             out["skipped"] = self.lease_message()
         if self.error is not None:
@@ -153,10 +220,13 @@ class SyncReport:
                 f"  {row['kind']:<13} {row['key']:<10} {row['detail']}"
                 + ("" if row["result"] in ("ok", "planned") else f"  [{row['result']}]")
             )
-        failed = len(self.failures)
+        failed = self.failed if not self.dry_run else 0
+        if self.omitted:
+            lines.append(f"  ... and {self.omitted} more (every one is in the journal)")
         lines.append(
             f"{len(self.plan.tagged)} tagged, {len(self.plan.untagged)} untagged, "
-            f"{len(self.plan.held)} undecided (left as they are); {len(rows)} actions"
+            f"{len(self.plan.held)} undecided (left as they are); "
+            f"{len(rows) + self.omitted} actions"
             + (f", {failed} failed" if failed else "")
             + f"; {self.reads} reads, {self.writes} writes"
         )
@@ -188,6 +258,7 @@ def sync_from_config(
             progress=progress,
             epics=step_from_config(config),
             governance=governance_from_config(config, tagger),
+            chunk_size=config.sync.chunk_size,
         )
     finally:
         store.close()
@@ -208,17 +279,22 @@ def run_sync(
     holder: str | None = None,
     epics: EpicsStep | None = None,
     governance: Governance | None = None,
+    chunk_size: int = 1000,
+    keep_actions: int = 2_000,
 ) -> SyncReport:
     """One sync run. An API error after retries stops it and comes back in ``report.error``;
     per-issue failures are in ``report.failures``. Either way the watermark stays where it was
-    and the lease is released."""
+    and the lease is released. Issues are read, planned and applied ``chunk_size`` at a time;
+    the report lists ``keep_actions`` actions at most (and counts all)."""
     start_reads, start_writes = jira.calls.reads, jira.calls.writes
     scope = scope_jql(options.projects or tuple(projects), options.jql)
     if options.keys:
         scope = " AND ".join(filter(None, (scope, key_clause(options.keys))))
     scope_key = f"{site_url.rstrip('/')} {scope}"
     previous = None if options.full or options.keys else store.watermark(scope_key)
-    report = SyncReport(mode="incremental" if previous else "full", jql=scope)
+    report = SyncReport(
+        mode="incremental" if previous else "full", jql=scope, keep_actions=keep_actions
+    )
     report.dry_run = options.dry_run
 
     lease: Lease | None = None
@@ -229,69 +305,83 @@ def run_sync(
         if not lease.held_by(owner):
             report.lease_holder = lease
             return report
+    renewed: list[Any] = [lease, time.monotonic()]
+
+    def checkpoint() -> None:
+        if lease is None:
+            return
+        if time.monotonic() - renewed[1] >= min(_RENEW_EVERY, lease_seconds / 3):
+            renewed[0] = store.renew_lease(renewed[0], lease_seconds)
+            renewed[1] = time.monotonic()
+
     try:
         me = jira.myself()
         zone = _zone(me.time_zone)
         if previous is not None:
             report.since = (previous - options.overlap).astimezone(zone)
         report.jql = build_jql(scope, report.since, zone)
-        issues = _load_issues(jira, tagger, report.jql, progress)
-        report.issues_seen = len(issues)
-        # Nothing changed since the last run: no need to ask for a single group.
-        groups = sorted(tagger.groups()) if issues else []
-        directory = load_directory(jira, groups)
-        verdicts = {i.key: tagger.classify(i, directory) for i in issues}
-        facts = load_facts(jira, issues, verdicts, label, me.account_id)
-        report.plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
-        if governance is not None:  # review sub-tasks, reverts, lapses: enforce/step.py
-            run_id = lease.owner if lease is not None else ""
-            report.plan = governance.extend(
+        fields = _scope_fields(jira, tagger, governance)
+        if progress is not None:
+            progress.phase("syncing issues", None)
+        directory: StaticDirectory | None = None
+        done = _KeySet()
+        newest: datetime | None = None
+        issues = jira.search(report.jql, fields=fields, properties=PROPERTIES)
+        # One chunk at a time: read (search pages), evaluate, plan, apply, then let it go, so
+        # memory stays flat however large the site. Bulk calls stay full within a chunk.
+        for chunk in _chunks(issues, max(1, chunk_size)):
+            report.chunks += 1
+            report.issues_seen += len(chunk)
+            if directory is None:
+                # Loaded once, on the first chunk: a run that reads nothing asks for no group.
+                groups = set(tagger.groups())
+                if governance is not None:
+                    groups |= governance.policy.groups()
+                directory = load_directory(jira, sorted(groups))
+            plan, outcomes = _sync_chunk(
                 jira,
-                issues,
-                verdicts,
-                report.plan,
+                tagger,
+                chunk,
+                directory=directory,
+                done=done,
+                report=report,
                 me=me.account_id,
-                dry_run=options.dry_run,
+                label=label,
+                renderer=renderer,
+                options=options,
                 store=store,
-                run=run_id,
-                outcomes=report.outcomes,
+                run=lease.owner if lease is not None else "",
+                governance=governance,
+                checkpoint=checkpoint,
             )
+            report.add(plan, outcomes)
+            done.update(i.key for i in chunk)
+            chunk_newest = max((i.updated for i in chunk if i.updated is not None), default=None)
+            if chunk_newest is not None and (newest is None or chunk_newest > newest):
+                newest = chunk_newest
+            if progress is not None:
+                progress.advance(len(chunk))
+        if progress is not None:
+            progress.done()
         if options.dry_run:
             if epics is not None:
                 report.epics = epics.run(jira, store=store, dry_run=True)
             return report
 
         assert lease is not None
-        renewed = [lease, time.monotonic()]
-
-        def checkpoint() -> None:
-            if time.monotonic() - renewed[1] >= min(_RENEW_EVERY, lease_seconds / 3):
-                renewed[0] = store.renew_lease(renewed[0], lease_seconds)
-                renewed[1] = time.monotonic()
-
-        if progress is not None and report.plan.actions:
-            progress.phase("writing", len(report.plan.actions))
-        apply_plan(
-            report.plan,
-            jira,
-            store=store,
-            run=lease.owner,
-            checkpoint=checkpoint,
-            progress=progress.advance if progress is not None else None,
-            outcomes=report.outcomes,
-        )
-        if progress is not None:
-            progress.done()
         if epics is not None:
             # After tagging: the epics read the categories this run just recorded.
             report.epics = EpicsReport()
             epics.run(
                 jira, store=store, run=lease.owner, checkpoint=checkpoint, report=report.epics
             )
-        newest = max((i.updated for i in issues if i.updated is not None), default=None)
-        # A keyed run saw a few issues, not the scope: the watermark is not its to move.
+        # Stored only now, after every chunk was applied: the search runs in key order, not
+        # by ``updated``, so no prefix of it speaks for a time. A run that stops part way
+        # leaves the watermark where it was and the next one reads those issues again (what
+        # this run applied plans nothing then). A keyed run saw a few issues, not the scope:
+        # the watermark is not its to move.
         moves = not options.keys and newest is not None and (previous is None or newest > previous)
-        if moves and not report.failures:
+        if moves and not report.failed:
             store.set_watermark(scope_key, newest)
             report.watermark = newest
         return report
@@ -305,7 +395,125 @@ def run_sync(
         report.reads = jira.calls.reads - start_reads
         report.writes = jira.calls.writes - start_writes
         if lease is not None:
-            store.release_lease(lease)
+            store.release_lease(renewed[0])
+
+
+def _sync_chunk(
+    jira: JiraApi,
+    tagger: Tagger,
+    issues: Sequence[Issue],
+    *,
+    directory: StaticDirectory,
+    done: _KeySet,
+    report: SyncReport,
+    me: str,
+    label: str,
+    renderer: Renderer,
+    options: SyncOptions,
+    store: Store,
+    run: str,
+    governance: Governance | None,
+    checkpoint: Callable[[], None],
+) -> tuple[Plan, list[Outcome]]:
+    """Evaluate, plan and (unless a dry run) apply one chunk; its plan and outcomes. The
+    outcomes are handed back even when an error stops the apply (then it is re-raised after
+    they are folded into the report)."""
+    verdicts = {i.key: tagger.classify(i, directory) for i in issues}
+    facts = load_facts(jira, issues, verdicts, label, me)
+    report.detail["changelog_issues"] += sum(
+        1 for f in facts.values() if f.label_added_by_me is not None
+    )
+    report.detail["comment_issues"] += sum(1 for f in facts.values() if f.last_marker is not None)
+    plan = plan_tagging(issues, verdicts, facts, label=label, render=renderer)
+    outcomes: list[Outcome] = []
+    try:
+        if governance is not None:  # review sub-tasks, reverts, lapses: enforce/step.py
+            plan = governance.extend(
+                jira,
+                issues,
+                verdicts,
+                plan,
+                me=me,
+                dry_run=options.dry_run,
+                store=store,
+                run=run,
+                outcomes=outcomes,
+                directory=directory,
+                done=done.__contains__,
+                complete=True,
+            )
+            _count_governance(report, governance)
+        if options.dry_run:
+            return plan, outcomes
+        checkpoint()  # a chunk with nothing to write still renews the lease
+        apply_plan(plan, jira, store=store, run=run, checkpoint=checkpoint, outcomes=outcomes)
+    except AtlassianError:
+        report.add(plan, outcomes)
+        raise
+    return plan, outcomes
+
+
+def _count_governance(report: SyncReport, governance: Governance) -> None:
+    last = governance.last
+    report.governance.update(
+        {
+            "candidates": last.candidates,
+            "evaluated": last.evaluated,
+            "violations": len(last.violations),
+            "blocked": len(last.blocked),
+            "created": sum(len(v) for v in last.created.values()),
+            "sub_tasks": last.sub_tasks,
+            "logs": last.logs,
+            "comment_reads": last.comment_reads,
+        }
+    )
+
+
+def _chunks(items: Iterable[Issue], size: int) -> Iterator[list[Issue]]:
+    chunk: list[Issue] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _KeySet:
+    """Issue keys seen so far in a run, one bit per issue number per project: 100,000 keys
+    take about 12 KB instead of the ~10 MB a set of strings would."""
+
+    def __init__(self) -> None:
+        self._bits: dict[str, bytearray] = {}
+        self._other: set[str] = set()  # anything not shaped like PROJECT-N
+
+    def update(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            project, number = _split_key(key)
+            if number is None:
+                self._other.add(key.upper())
+                continue
+            bits = self._bits.setdefault(project, bytearray())
+            byte = number >> 3
+            if len(bits) <= byte:
+                bits.extend(bytes(max(byte + 1, 2 * len(bits)) - len(bits)))
+            bits[byte] |= 1 << (number & 7)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        project, number = _split_key(key)
+        if number is None:
+            return key.upper() in self._other
+        bits = self._bits.get(project)
+        byte = number >> 3
+        return bits is not None and len(bits) > byte and bool(bits[byte] >> (number & 7) & 1)
+
+
+def _split_key(key: str) -> tuple[str, int | None]:
+    project, _, number = key.upper().rpartition("-")
+    return (project, int(number)) if project and number.isdigit() else (key.upper(), None)
 
 
 # ---------------------------------------------------------------------------------- load
@@ -352,19 +560,17 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _load_issues(jira: JiraApi, tagger: Tagger, jql: str, progress: Progress | None) -> list[Issue]:
+def _scope_fields(jira: JiraApi, tagger: Tagger, governance: Governance | None) -> list[str]:
+    """What the scope search reads: the fields the tagging rules read, and with governance on
+    the ones its load reads too, so it takes the issues as they are instead of reading every
+    candidate request a second time."""
     custom = _site_fields(jira, sorted(tagger.custom_fields()))
-    fields = list(dict.fromkeys([*SYSTEM_FIELDS, *custom, "updated"]))
-    if progress is not None:
-        progress.phase("reading issues", None)
-    issues: list[Issue] = []
-    for issue in jira.search(jql, fields=fields, properties=PROPERTIES):
-        issues.append(issue)
-        if progress is not None:
-            progress.advance()
-    if progress is not None:
-        progress.done()
-    return issues
+    fields = [*SYSTEM_FIELDS, *custom, "updated"]
+    if governance is not None:
+        from .enforce.load import load_fields
+
+        fields += load_fields(jira, governance.policy)
+    return list(dict.fromkeys(fields))
 
 
 def _site_fields(jira: JiraApi, names: Sequence[str]) -> list[str]:

@@ -179,6 +179,19 @@ def test_approved_without_reviews_is_reverted_with_what_is_missing(site: Site) -
     assert ("revert", "ok") in kinds and ("create_review", "ok") in kinds
 
 
+def test_each_reverted_request_has_its_transitions_read_once(site: Site) -> None:
+    doc = site.sync()
+    assert doc["_code"] == 0, doc
+    reverted = actions(doc, "revert")
+    assert reverted  # MKT-5, MKT-6, MKT-12
+    reads = Counter(
+        c.path.rsplit("/", 2)[-2]
+        for c in site.sandbox.app.ledger.calls()
+        if c.method == "GET" and c.route == "/rest/api/{ver}/issue/{key}/transitions"
+    )
+    assert {key: reads[key] for key in reverted} == dict.fromkeys(reverted, 1)
+
+
 def test_a_review_closed_outside_its_group_does_not_count(site: Site) -> None:
     site.sync()
 

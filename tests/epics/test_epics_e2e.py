@@ -331,3 +331,14 @@ def test_counts_if_narrows_what_counts(site: EpicSite) -> None:
     cdp = epics[CDP]  # MKT-2 is an approved, tagged request
     assert not [k for k in children(site, cdp) if k in ("IT-10", "IT-11", "IT-12", "IT-13")]
     assert "MKT-2" in children(site, cdp)
+
+
+def test_an_epic_jira_refuses_to_create_fails_the_run(site: EpicSite) -> None:
+    # Jira answers 400 to the epic creates (as it does when the epic's record is over its
+    # property limit): the sync says so with exit 3 instead of ending "ok" with no epics.
+    site.faults({"method": "POST", "path": r"/issue$", "status": 400, "times": 99})
+    run = site.sync("--full")
+    assert run.code == 3, run.out
+    assert "writes were not made" in run.err and "create_epic" in run.err
+    site.faults()
+    assert site.sync("--full").code == 0

@@ -160,3 +160,14 @@ def test_bad_board_or_parent_is_one_line_and_nothing_published(site, monkeypatch
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
     assert writes(site) == []
+
+
+def test_a_republish_a_minute_later_with_the_same_figures_writes_nothing(site):
+    config = load_config(None)
+    noon = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # hours after the seed and the sync
+    with open_site(config) as s:
+        publish_from_config(config, s, sprint=None, as_of=noon)
+        site.app.ledger.clear()
+        later = publish_from_config(config, s, sprint=None, as_of=noon.replace(minute=1))
+    # Only the "as of" minute differs: no new version for it (a sync would write one each run).
+    assert writes(site) == [], later.published.actions

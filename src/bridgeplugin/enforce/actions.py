@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from ..apply import EXECUTORS, ISSUE_ERRORS, Executor
 from ..jira_gateway import BULK_CREATE_CHUNK, JiraApi
-from ..model import Comment, CreateResult
+from ..model import Comment, CreateResult, Transition
 from ..plan import Action
 from .markers import marker_line
 
@@ -57,6 +57,7 @@ class _Move(Action):
     transition_id: str = ""
     transition: str = ""
     to_status: str = ""
+    looped: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,14 @@ def _move(jira: JiraApi, actions: Sequence[Action]) -> list[str | None]:
     for action in actions:
         assert isinstance(action, _Move)
         try:
-            jira.transition(action.key, action.transition_id)
+            # Chosen from the transitions read at plan time, moments ago: not read again.
+            known = Transition(
+                id=action.transition_id,
+                name=action.transition,
+                to_status=action.to_status,
+                looped=action.looped,
+            )
+            jira.transition(action.key, action.transition_id, known=known)
         except ISSUE_ERRORS as exc:
             out.append(exc.message)
         else:

@@ -26,7 +26,7 @@ from ..jira_gateway import JiraApi
 from ..model import ChangelogEntry, Issue
 from ..rules import StaticDirectory
 
-__all__ = ["Loaded", "is_review_task", "load", "parents_of_reviews"]
+__all__ = ["Loaded", "is_review_task", "load", "load_fields", "parents_of_reviews"]
 
 READ_CHUNK = 100  # keys per `key in (...)` search: one page each
 PARENT_CHUNK = 200  # parents per sub-task search (the JQL stays short)
@@ -57,9 +57,11 @@ def load(
     *,
     directory: StaticDirectory,
     tagging_fields: Iterable[str] = (),
+    preloaded: Mapping[str, Issue] | None = None,
 ) -> Loaded:
     """``tagging_fields``: also read these (requests tagging did not load, to classify them);
-    those the site lacks are set empty, as tagging reads them."""
+    those the site lacks are set empty, as tagging reads them. ``preloaded``: requests the
+    caller read moments ago with ``load_fields`` (and the ``bridge`` property); not read again."""
     if not keys:
         return Loaded([], {}, directory=directory)
     tagging_fields = set(tagging_fields)
@@ -67,6 +69,9 @@ def load(
     empty = dict.fromkeys(name for name in absent if name in tagging_fields)
     fields = list(dict.fromkeys([*REQUEST_FIELDS, *present]))
     requests: list[Issue] = []
+    if preloaded:
+        requests.extend(preloaded[k] for k in keys if k in preloaded)
+        keys = [k for k in keys if k not in preloaded]
     for chunk in _chunks(keys, READ_CHUNK):
         jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
         for issue in jira.search(jql, fields=fields, properties=("bridge",)):
@@ -78,6 +83,13 @@ def load(
     needing = _needing_logs(requests, sub_tasks, policy)
     logs = jira.changelogs_bulk(needing) if needing else {}
     return Loaded(requests, sub_tasks, logs, directory, len(needing))
+
+
+def load_fields(jira: JiraApi, policy: Policy) -> list[str]:
+    """The fields ``load`` reads of a request: a caller that searches with them (sync's scope
+    search) hands its issues over as ``preloaded`` and saves a page per 100 requests."""
+    present, _ = _site_fields(jira, policy.custom_fields())
+    return list(dict.fromkeys([*REQUEST_FIELDS, *present]))
 
 
 def _sub_tasks(jira: JiraApi, requests: Sequence[Issue], policy: Policy) -> dict[str, list[Issue]]:
@@ -125,10 +137,12 @@ def parents_of_reviews(jira: JiraApi, issues: Sequence[Issue], policy: Policy) -
     # Sub-tasks a loaded request has on record need no search: their request is loaded.
     known = {k for i in issues for k in recorded_reviews(i).values()}
     reviews = [
-        i.key for i in issues if i.key not in known and labels & {lb.casefold() for lb in i.labels}
+        i for i in issues if i.key not in known and labels & {lb.casefold() for lb in i.labels}
     ]
-    out: list[str] = []
-    for chunk in _chunks(reviews, READ_CHUNK):
+    # Read with their parent (sync's scope search asks for it): no search needed.
+    out: list[str] = [i.parent for i in reviews if i.parent]
+    unknown = [i.key for i in reviews if not i.parent]
+    for chunk in _chunks(unknown, READ_CHUNK):
         jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
         out.extend(s.parent for s in jira.search(jql, fields=["parent"]) if s.parent)
     return list(dict.fromkeys(out))

@@ -165,6 +165,7 @@ def plan_request(
                     transition_id=move.id,
                     transition=move.name,
                     to_status=move.to_status,
+                    looped=move.looped,
                     review=lapse.review,
                 )
             )
@@ -192,6 +193,7 @@ def plan_request(
                     transition_id=move.id,
                     transition=move.name,
                     to_status=move.to_status,
+                    looped=move.looped,
                     from_status=revert.from_status,
                 )
             )

@@ -97,9 +97,17 @@ class Governance:
         store: Store | None,
         run: str,
         outcomes: list[Outcome],
+        directory: StaticDirectory | None = None,
+        done: Callable[[str], bool] | None = None,
+        complete: bool = False,
     ) -> Plan:
         """``plan`` with governance's actions added; review sub-tasks are created here (not
-        in a dry run), the rest is left for sync's apply."""
+        in a dry run), the rest is left for sync's apply.
+
+        A chunked sync passes the ``directory`` it loaded once (tagging's and the policy's
+        groups), ``done`` (requests an earlier chunk of the run handled: a review sub-task in
+        this chunk does not bring its request back), and ``complete`` when ``issues`` were
+        read with every field ``load_fields`` names: then they are not read again."""
         from ..sync import load_directory  # sync imports this module lazily: no cycle
 
         now = self.now()
@@ -110,21 +118,27 @@ class Governance:
         # did not load them), with a directory of tagging's groups as well.
         extra = []
         if self.tagger is not None:
-            extra = [k for k in parents_of_reviews(jira, issues, self.policy) if k not in seen]
+            extra = [
+                k
+                for k in parents_of_reviews(jira, issues, self.policy)
+                if k not in seen and not (done is not None and done(k))
+            ]
         keys = list(dict.fromkeys([*keys, *extra]))
         result.candidates = len(keys)
         if not keys:
             return plan
-        groups = set(self.policy.groups())
-        if extra and self.tagger is not None:
-            groups |= self.tagger.groups()
-        directory = load_directory(jira, sorted(groups))
+        if directory is None:
+            groups = set(self.policy.groups())
+            if extra and self.tagger is not None:
+                groups |= self.tagger.groups()
+            directory = load_directory(jira, sorted(groups))
         loaded = load(
             jira,
             keys,
             self.policy,
             directory=directory,
             tagging_fields=self.tagger.custom_fields() if extra and self.tagger else (),
+            preloaded={i.key: i for i in issues} if complete else None,
         )
         result.sub_tasks = sum(len(v) for v in loaded.sub_tasks.values())
         result.logs = loaded.log_reads

@@ -210,6 +210,9 @@ def run_epics(
         report.outcomes.extend(done)
         if any(not o.ok for o in done):
             break  # Jira refused something: the next run retries it, this one does not loop
+        # Let this round's issues go before the next round reads them again: on a large site
+        # two rounds' worth at once is what sets the step's peak memory.
+        del loaded, plan
     return report
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ from .page import END_RE, INDEX_TITLE, START_RE, IndexEntry, managed_block
 __all__ = ["ATTEMPTS", "PageStore", "Published", "publish_pages", "splice"]
 
 ATTEMPTS = 3
+# The page's "as of" stamp (page.py writes it to the minute): a page whose figures are the same
+# is not rewritten only because a minute passed, or every sync would write a new version.
+_AS_OF = re.compile(r"(as of )\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 NOTES = (
     "<h2>Notes</h2>\n<p>Write here: bridgeplugin only rewrites the part above, between its two "
     "anchors, and keeps this part as you leave it.</p>"
@@ -167,7 +171,7 @@ def upsert(
     initial_tail: str = NOTES,
 ) -> Page | None:
     """Create the page or rewrite its managed part; nothing when that part is unchanged."""
-    content_sha = hashlib.sha256(inner.strip().encode()).hexdigest()
+    content_sha = hashlib.sha256(_stable(inner).encode()).hexdigest()
     page = _locate(confluence, store, space, title)
     if page is None:
         out.did(f"create page {title!r}", write=True)
@@ -189,7 +193,7 @@ def upsert(
         # comparison covers pages written before that was recorded.
         ours = known.get("written_version") == str(page.version)
         if (ours and known.get("content_sha") == content_sha) or (
-            managed_part(body) == inner.strip()
+            _stable(managed_part(body) or "") == _stable(inner)
         ):
             out.did(f"page {title!r} unchanged (version {page.version})", write=False)
             return page
@@ -211,6 +215,11 @@ def upsert(
         store.put(space, title, **_written(updated, content_sha))
         return updated
     return page  # unreachable: the loop returns or raises
+
+
+def _stable(inner: str) -> str:
+    """The managed part as compared: without the minute it was generated at."""
+    return _AS_OF.sub(r"\1…", inner.strip())
 
 
 def _written(page: Page, content_sha: str) -> dict[str, str]:

@@ -87,6 +87,7 @@ class SandboxApp:
                 status=response.status,
                 points=request.points,
                 route=route,
+                at=time.monotonic(),
             )
         )
         return response

@@ -901,6 +901,38 @@ class _Binder:
             )
         return _scalar(fid, op, frozenset(values), has_empty, norm)
 
+    def narrowing(self, node: Any) -> frozenset[tuple[str, Any]] | None:
+        """Issues the query can only match, as ``("key", "MKT-1")``, ``("id", 10001)`` or
+        ``("parent", "MKT-1")`` references, when its WHERE part pins them down (a ``key`` or
+        ``parent`` equality or ``in`` in every branch); None when any issue may match. A
+        superset: the predicate still decides. It lets ``key in (...)`` skip a scan of the site."""
+        if isinstance(node, _Clause):
+            if node.op not in ("=", "in") or isinstance(node.operand, _Empty):
+                return None
+            spec = self.spec(node.field, node.field_pos)
+            if spec.kind not in ("key", "parent"):
+                return None
+            refs: set[tuple[str, Any]] = set()
+            for v in self.resolve_all(spec, node):
+                if v is _EMPTY:
+                    return None
+                if spec.kind == "parent":
+                    refs.add(("parent", v))
+                elif isinstance(v, tuple):
+                    refs.add(("key", f"{v[0]}-{v[1]}"))
+                else:
+                    refs.add(("id", v))
+            return frozenset(refs)
+        if isinstance(node, _Bool):
+            found = [self.narrowing(child) for child in node.children]
+            if node.op == "and":
+                pinned = [f for f in found if f is not None]
+                return min(pinned, key=len) if pinned else None
+            if any(f is None for f in found):
+                return None
+            return frozenset().union(*found)  # type: ignore[arg-type]
+        return None
+
     def check_shape(self, c: _Clause) -> None:
         op, operand = c.op, c.operand
         if op in ("is", "is not"):
@@ -1352,15 +1384,18 @@ class Query:
     remaining ties by key ascending.
     """
 
-    __slots__ = ("_pred", "_sorters", "jql", "order_by", "predicate")
+    __slots__ = ("_pred", "_sorters", "jql", "narrow", "order_by", "predicate")
 
     def __init__(
         self,
         jql: str,
         predicate: Predicate,
         sorters: list[tuple[str, Callable[[Row], Any], bool]],
+        narrow: frozenset[tuple[str, Any]] | None = None,
     ) -> None:
         self.jql = jql
+        # The only issues that can match (``_Binder.narrowing``), or None: scan them all.
+        self.narrow = narrow
         self.predicate: Predicate = predicate  # the same as matches, without the method call
         self._pred = predicate
         self._sorters = sorters
@@ -1409,6 +1444,7 @@ def compile_jql(jql: str, env: Env) -> Query:
         where, order = _Parser(jql).parse()
         binder = _Binder(jql, env)
         predicate = _always if where is None else binder.bind(where)
+        narrow = None if where is None else binder.narrowing(where)
     except RecursionError:
         raise JqlError(f"{_PREFIX}The query is nested too deeply.") from None
     if order is None:
@@ -1418,4 +1454,4 @@ def compile_jql(jql: str, env: Env) -> Query:
         for name, pos, asc in order:
             fid, value = binder.sorter(name, pos)
             sorters.append((fid, value, asc))
-    return Query(jql, predicate, sorters)
+    return Query(jql, predicate, sorters, narrow)

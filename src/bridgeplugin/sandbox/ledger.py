@@ -23,6 +23,8 @@ class Call:
     status: int
     points: int
     route: str = ""  # the route template, e.g. /rest/api/{ver}/issue/{key}: groups calls by kind
+    # When it was answered (time.monotonic of the sandbox process): per-issue write rates.
+    at: float = 0.0
 
     @property
     def is_write(self) -> bool:
