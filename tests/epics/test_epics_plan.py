@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from bridgeplugin.epics.actions import CreateEpic, CreateStories, EditEpic, LinkEpic, SetParent
 from bridgeplugin.epics.load import EpicRules, read_epic_rules
 from bridgeplugin.epics.model import EpicView, gather, view
-from bridgeplugin.epics.plan import EpicPlan, plan_epics
+from bridgeplugin.epics.plan import RECORDED_MEMBERS, EpicPlan, plan_epics
 from bridgeplugin.epics.render import EpicTexts
 from bridgeplugin.model import Issue, IssueLink, User
 from bridgeplugin.plan import SetProperty
@@ -99,6 +100,7 @@ def converged(members: list[str], **extra: Any) -> dict[str, Any]:
         "names": ["Customer data platform"],
         "summary": "Customer data platform (marketing + IT)",
         "members": members,
+        "member_count": len(members),
         "owners": {"marketing": "acc-MKT-2", "it": None},
         "budget_line": "cdp-2026",
         "checklist": {},
@@ -119,6 +121,18 @@ def test_a_shared_initiative_without_an_epic_gets_one_created_with_label_and_rec
     assert "MKT-2 summary of MKT-2" in fields["description"]
     [prop] = create.spec["properties"]
     assert prop["value"]["epic"]["members"] == ["IT-10", "MKT-2"]
+
+
+def test_the_record_of_a_large_initiative_names_a_sample_and_fits_an_entity_property() -> None:
+    many = [request(f"MKT-{n}") for n in range(1, 20_001)] + [request("IT-10")]
+    [create] = plan(many, []).actions
+    assert isinstance(create, CreateEpic)
+    [prop] = create.spec["properties"]
+    record = prop["value"]["epic"]
+    assert record["member_count"] == 20_001
+    assert len(record["members"]) == RECORDED_MEMBERS
+    # Jira refuses an entity property over 32,768 characters.
+    assert len(json.dumps(prop["value"])) < 32_768
 
 
 def test_an_initiative_of_one_team_only_waits() -> None:

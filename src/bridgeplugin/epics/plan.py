@@ -133,6 +133,9 @@ def plan_epics(
     return EpicPlan(tuple(actions), tuple(notes), found)
 
 
+# The members the record names (the first in key order), for rename detection.
+RECORDED_MEMBERS = 200
+
 # ------------------------------------------------------------------------------------ find
 
 
@@ -189,7 +192,11 @@ def _record(
         "name": initiative.name,
         "names": sorted({*names, initiative.name}),
         "summary": _summary(initiative, ctx),
-        "members": [m.key for m in initiative.members],
+        # A sample, not the list: rename detection only needs a share of the members, and an
+        # entity property holds 32,768 characters (a list of every member overflowed at about
+        # 2,500 members, and the record write failed).
+        "members": [m.key for m in initiative.members[:RECORDED_MEMBERS]],
+        "member_count": len(initiative.members),
         "owners": {"marketing": owner_id, "it": ctx.rules.spec.epic.it_owner},
         "budget_line": ctx.rules.spec.epic.budget_lines.get(initiative.name),
         "checklist": dict(base.get("checklist") or {}),
