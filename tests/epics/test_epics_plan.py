@@ -133,6 +133,10 @@ def test_the_record_of_a_large_initiative_names_a_sample_and_fits_an_entity_prop
     assert len(record["members"]) == RECORDED_MEMBERS
     # Jira refuses an entity property over 32,768 characters.
     assert len(json.dumps(prop["value"])) < 32_768
+    # ... and a description over 32,767: it lists the first requests and counts the rest.
+    description = create.spec["fields"]["description"]
+    assert len(description) < 32_767
+    assert "- and 19951 more" in description
 
 
 def test_an_initiative_of_one_team_only_waits() -> None:

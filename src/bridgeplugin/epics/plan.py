@@ -135,6 +135,8 @@ def plan_epics(
 
 # The members the record names (the first in key order), for rename detection.
 RECORDED_MEMBERS = 200
+# The requests an epic's description lists: a description holds 32,767 characters.
+DESCRIBED_REQUESTS = 50
 
 # ------------------------------------------------------------------------------------ find
 
@@ -221,8 +223,9 @@ def _create(initiative: Initiative, ctx: _Ctx) -> CreateEpic:
         it_owner=spec.it_owner,
         requests=[
             {"key": m.key, "summary": m.summary or "", "project": m.project}
-            for m in initiative.members
+            for m in initiative.members[:DESCRIBED_REQUESTS]
         ],
+        more=max(0, len(initiative.members) - DESCRIBED_REQUESTS),
         budget_line=spec.budget_lines.get(initiative.name),
         categories=list(initiative.categories),
     )
