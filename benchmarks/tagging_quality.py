@@ -2,27 +2,29 @@
 
 Every item of ``tests/data/tagging_corpus.yaml`` (splits ``tune`` and ``holdout``), of
 ``tests/data/tagging_corpus_fresh.yaml`` (split ``fresh``: a second held-out set, written by
-someone who had not seen the rules) and of ``tests/data/tagging_corpus_fresh2.yaml`` (split
-``fresh2``: a third held-out set, written the same way for another company) becomes an issue
-(the same way a rule test case does: ``bridgeplugin.rules_testing.case_issue``) and is
-classified by the rules. Printed for the ``tune``, ``holdout``, ``fresh`` and ``fresh2`` splits
-separately, with counts:
+someone who had not seen the rules), of ``tests/data/tagging_corpus_fresh2.yaml`` (split
+``fresh2``: a third held-out set, written the same way for another company) and of
+``tests/data/tagging_corpus_fresh3.yaml`` (split ``fresh3``: a fourth, for yet another company)
+becomes an issue (the same way a rule test case does: ``bridgeplugin.rules_testing.case_issue``)
+and is classified by the rules. Printed for the ``tune``, ``holdout``, ``fresh``, ``fresh2`` and
+``fresh3`` splits separately, with counts:
 
 - technology-request detection: precision, recall, F1 (positive = tech_request true);
 - marketing origin: precision, recall, F1 (positive = marketing_originated true);
 - tagging (both true): precision, recall, F1;
 - category accuracy among the true positives of technology detection.
 
-    python benchmarks/tagging_quality.py                  # every split of all three files
+    python benchmarks/tagging_quality.py                  # every split of all four files
     python benchmarks/tagging_quality.py --split tune     # while tuning: never look at holdout
     python benchmarks/tagging_quality.py --split fresh    # the fresh held-out set only
     python benchmarks/tagging_quality.py --split fresh2   # the second fresh held-out set only
+    python benchmarks/tagging_quality.py --split fresh3   # the third fresh held-out set only
     python benchmarks/tagging_quality.py --corpus tests/data/tagging_corpus.yaml  # one file
     python benchmarks/tagging_quality.py --rules ./rules --mistakes   # list what went wrong
     python benchmarks/tagging_quality.py --json
 
-The rules are tuned on ``tune`` only; ``holdout``, ``fresh`` and ``fresh2`` measure them (never
-tune on their mistakes; tests/data/README.md).
+The rules are tuned on ``tune`` only; ``holdout``, ``fresh``, ``fresh2`` and ``fresh3`` measure
+them (never tune on their mistakes; tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
 FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
 FRESH2 = ROOT / "tests" / "data" / "tagging_corpus_fresh2.yaml"
-CORPORA = (CORPUS, FRESH, FRESH2)
+FRESH3 = ROOT / "tests" / "data" / "tagging_corpus_fresh3.yaml"
+CORPORA = (CORPUS, FRESH, FRESH2, FRESH3)
 RULES = ROOT / "rules"
-SPLITS = ("tune", "holdout", "fresh", "fresh2")
+SPLITS = ("tune", "holdout", "fresh", "fresh2", "fresh3")
 
 
 @dataclass
@@ -213,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         help="labelled corpus file, repeatable (default: tagging_corpus.yaml, "
-        "tagging_corpus_fresh.yaml and tagging_corpus_fresh2.yaml)",
+        "tagging_corpus_fresh.yaml, tagging_corpus_fresh2.yaml and tagging_corpus_fresh3.yaml)",
     )
     parser.add_argument(
         "--split", choices=SPLITS, action="append", help="default: every split the files hold"

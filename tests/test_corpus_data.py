@@ -11,6 +11,9 @@
 - ``tests/data/tagging_corpus_fresh2.yaml``: the second fresh held-out set (another company,
   written the same way): the same checks with ids ``g001``... and split ``fresh2``, at least 200
   items; and across all three files no shared id, summary or description.
+- ``tests/data/tagging_corpus_fresh3.yaml``: the third fresh held-out set (a fourth company,
+  written the same way): the same checks with ids ``h001``... and split ``fresh3``, at least 200
+  items; and across all four files no shared id, summary or description.
 - ``rules/vendors.yaml``: schema, at least 150 vendors, unique names and aliases (case-insensitive,
   and after the matcher's tokenisation), categories and segments valid and consistent, the
   vendors the issue names present, common-word names marked ambiguous.
@@ -36,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "tagging_corpus.yaml"
 FRESH = ROOT / "tests" / "data" / "tagging_corpus_fresh.yaml"
 FRESH2 = ROOT / "tests" / "data" / "tagging_corpus_fresh2.yaml"
+FRESH3 = ROOT / "tests" / "data" / "tagging_corpus_fresh3.yaml"
 CATALOG = ROOT / "rules" / "vendors.yaml"
 
 CATEGORIES = frozenset(
@@ -61,6 +65,8 @@ MIN_PER_CATEGORY_FRESH = 8
 FRESH_SPLIT = "fresh"
 MIN_FRESH2_ITEMS = 200
 FRESH2_SPLIT = "fresh2"
+MIN_FRESH3_ITEMS = 200
+FRESH3_SPLIT = "fresh3"
 PROJECTS = frozenset(["MKT", "IT"])
 ISSUE_TYPES = frozenset(
     ["Task", "Story", "Bug", "Epic", "Sub-task", "Service Request", "Incident", "Change"]
@@ -137,6 +143,7 @@ OPTIONAL_KEYS = frozenset(["requested_by_groups", "request_type", "labels", "com
 ID_RE = re.compile(r"^c(\d{3,})$")
 FRESH_ID_RE = re.compile(r"^f(\d{3,})$")
 FRESH2_ID_RE = re.compile(r"^g(\d{3,})$")
+FRESH3_ID_RE = re.compile(r"^h(\d{3,})$")
 
 
 def expected_split(number: int) -> str:
@@ -152,6 +159,11 @@ def fresh_split(number: int) -> str:
 def fresh2_split(number: int) -> str:
     """The second fresh set is held out as a whole, under its own split name."""
     return FRESH2_SPLIT
+
+
+def fresh3_split(number: int) -> str:
+    """The third fresh set is held out as a whole, under its own split name."""
+    return FRESH3_SPLIT
 
 
 def _str_list(value: Any, *, allow_empty: bool) -> bool:
@@ -336,6 +348,13 @@ def fresh2_corpus_problems(items: Any) -> list[str]:
     """Everything wrong with the loaded second fresh set (``g001``..., ``fresh2``, 200 items)."""
     return fresh_corpus_problems(
         items, id_re=FRESH2_ID_RE, split_of=fresh2_split, min_items=MIN_FRESH2_ITEMS
+    )
+
+
+def fresh3_corpus_problems(items: Any) -> list[str]:
+    """Everything wrong with the loaded third fresh set (``h001``..., ``fresh3``, 200 items)."""
+    return fresh_corpus_problems(
+        items, id_re=FRESH3_ID_RE, split_of=fresh3_split, min_items=MIN_FRESH3_ITEMS
     )
 
 
@@ -615,6 +634,11 @@ def fresh2() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def fresh3() -> list[dict[str, Any]]:
+    return _load(FRESH3)
+
+
+@pytest.fixture(scope="module")
 def catalog() -> dict[str, Any]:
     return _load(CATALOG)
 
@@ -656,10 +680,23 @@ def test_the_fresh2_corpus_is_held_out_as_a_whole(fresh2: list[dict[str, Any]]) 
     assert {i["split"] for i in fresh2} == {FRESH2_SPLIT}
 
 
+def test_the_fresh3_corpus_is_sound(fresh3: list[dict[str, Any]]) -> None:
+    assert fresh3_corpus_problems(fresh3) == []
+
+
+def test_the_fresh3_corpus_is_held_out_as_a_whole(fresh3: list[dict[str, Any]]) -> None:
+    assert len(fresh3) >= MIN_FRESH3_ITEMS
+    assert [i["id"] for i in fresh3] == [f"h{n:03d}" for n in range(1, len(fresh3) + 1)]
+    assert {i["split"] for i in fresh3} == {FRESH3_SPLIT}
+
+
 def test_the_corpus_files_share_no_id_summary_or_description(
-    corpus: list[dict[str, Any]], fresh: list[dict[str, Any]], fresh2: list[dict[str, Any]]
+    corpus: list[dict[str, Any]],
+    fresh: list[dict[str, Any]],
+    fresh2: list[dict[str, Any]],
+    fresh3: list[dict[str, Any]],
 ) -> None:
-    assert cross_corpus_problems(corpus, fresh, fresh2) == []
+    assert cross_corpus_problems(corpus, fresh, fresh2, fresh3) == []
 
 
 def test_the_fresh_header_says_how_it_was_written() -> None:
@@ -672,6 +709,12 @@ def test_the_fresh2_header_says_how_it_was_written() -> None:
     header = FRESH2.read_text(encoding="utf-8").split("\n- id:", 1)[0]
     assert "had NOT seen the classifier rules" in header
     assert "split: fresh2" in header
+
+
+def test_the_fresh3_header_says_how_it_was_written() -> None:
+    header = FRESH3.read_text(encoding="utf-8").split("\n- id:", 1)[0]
+    assert "had NOT seen the classifier rules" in header
+    assert "split: fresh3" in header
 
 
 def test_the_catalog_is_sound(catalog: dict[str, Any]) -> None:
@@ -826,6 +869,55 @@ def test_a_value_shared_with_fresh2_is_reported(
         broken = copy.deepcopy(fresh2)
         broken[9][key] = other[30][key].lower()
         problems = cross_corpus_problems(corpus, fresh, broken)
+        assert any(p.startswith(f"{key} values in more than one corpus file") for p in problems)
+
+
+def _keep_first_fresh3(items: list[dict[str, Any]]) -> None:
+    del items[199:]
+
+
+def _starve_fresh3_ai(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["category"] == "ai":
+            item["category"] = "data"
+
+
+FRESH3_BREAKS: list[tuple[CorpusBreak, str]] = [
+    (_set(0, split="fresh2"), "split must be 'fresh3' in this file"),
+    (_set(0, id="g001"), "id must look like h001"),
+    (_set(4, id="h004"), "id number must equal the position"),
+    (_set(0, project="SALES"), "project must be one of"),
+    (_set(0, reporter_groups=["marketting"]), "unknown groups"),
+    (_duplicate_first_summary, "duplicate summary values"),
+    (_starve_fresh3_ai, "category ai: 0 fresh items"),
+    (_keep_first_fresh3, "only 199 fresh items, need at least 200"),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"), [pytest.param(*case, id=case[1]) for case in FRESH3_BREAKS]
+)
+def test_a_broken_fresh3_corpus_is_reported(
+    fresh3: list[dict[str, Any]], breakage: CorpusBreak, expected: str
+) -> None:
+    broken = copy.deepcopy(fresh3)
+    breakage(broken)
+    problems = fresh3_corpus_problems(broken)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["id", "summary", "description"])
+def test_a_value_shared_with_fresh3_is_reported(
+    corpus: list[dict[str, Any]],
+    fresh: list[dict[str, Any]],
+    fresh2: list[dict[str, Any]],
+    fresh3: list[dict[str, Any]],
+    key: str,
+) -> None:
+    for other in (corpus, fresh, fresh2):
+        broken = copy.deepcopy(fresh3)
+        broken[11][key] = other[40][key].upper()
+        problems = cross_corpus_problems(corpus, fresh, fresh2, broken)
         assert any(p.startswith(f"{key} values in more than one corpus file") for p in problems)
 
 
