@@ -198,6 +198,8 @@ class Receiver:
 class Subprocess:
     """``bridge serve`` as its own process (``python -m bridgeplugin serve``), for kill -9."""
 
+    verbosity = "-v"  # "-vv": every HTTP call in serve.log
+
     def __init__(self, rig: Rig, port: int) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -206,7 +208,7 @@ class Subprocess:
         env["BRIDGE_WEBHOOK_SECRET"] = SECRET
         log = (rig.workdir / "serve.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bridgeplugin", "-v", "serve", "--port", str(port)],
+            [sys.executable, "-m", "bridgeplugin", self.verbosity, "serve", "--port", str(port)],
             env=env,
             cwd=rig.workdir,
             stdout=subprocess.DEVNULL,
@@ -223,6 +225,9 @@ class Subprocess:
                 pass
             assert time.monotonic() < deadline, "bridge serve did not start"
             time.sleep(0.05)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def kill9(self) -> None:
         self.proc.kill()  # SIGKILL: no shutdown handler, no lease release, no flush
@@ -284,6 +289,7 @@ class Rig:
         self._initial_state = self.workdir / "initial.db"
         shutil.copyfile(self.state, self._initial_state)
         self.runs = 0
+        self.phase_writes: dict[int, int] = {}  # writes per phase of the fault-free run
 
     # -- set-up ----------------------------------------------------------------------------
 
