@@ -627,6 +627,19 @@ class Snapshot:
         )
 
 
+# After a crash between removing the label and commenting, the next run finds the label gone
+# and cannot tell who removed it: its untagging comment says "is no longer on it" instead of
+# "was removed". Both are true and the comment is posted once; the rows treat them as equal.
+_UNTAG_ABSENT = re.compile(
+    r"The tagging rules \(version (\w+)\) no longer count this as a marketing technology "
+    r"request, and the label ([\w-]+) is no longer on it\."
+)
+_UNTAG_REMOVED = (
+    r"The label \2 was removed: the tagging rules (version \1) no longer count this as a "
+    r"marketing technology request."
+)
+
+
 def _refs(text: str) -> str:
     """Notice refs (``ref 3e16610ab8``) differ between runs: numbered by first appearance."""
     seen: dict[str, str] = {}
