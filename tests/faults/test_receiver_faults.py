@@ -147,3 +147,49 @@ def test_another_process_closing_the_state_file_loses_no_commit_of_bridge_serve(
     worker.close()
     writer.close()
     assert seen == "['after', 'before']"
+
+
+def test_a_revert_whose_comment_a_stopped_run_never_posted_gets_it_once(rig: Rig) -> None:
+    """Found by the kill -9 row: a run killed after moving MKT-1 back to In Review but before
+    explaining why left a request that no longer violates, so no later run said anything."""
+    rig.begin()
+    try:
+        rig.act(1)
+        # What the killed run did: the revert by the plugin's account, and nothing after it.
+        admin = rig.as_user("admin")
+        back = {t["name"]: t["id"] for t in admin.transitions("MKT-1")}["Back to review"]
+        admin.transition_issue("MKT-1", back)
+        first = rig.sync()
+        posted = [o for o in first.outcomes if o.action.kind == "review_comment"]
+        assert [(o.action.key, o.ok) for o in posted] == [("MKT-1", True)]
+        last = admin.comments("MKT-1")[-1].body
+        assert "moved to Approved by Chloé Martin" in last
+        assert rig.record("MKT-1")["governance"]["notices"] == [posted[0].action.ref]
+        again = rig.sync()
+        assert [o for o in again.outcomes if o.action.key == "MKT-1"] == []
+    finally:
+        rig.finish()
+
+
+def test_a_revert_comment_posted_but_not_recorded_is_recorded_not_posted_again(
+    rig: Rig,
+) -> None:
+    rig.begin()
+    try:
+        rig.act(1)
+        first = rig.sync()
+        kinds = [o.action.kind for o in first.outcomes if o.action.key == "MKT-1"]
+        assert kinds == ["revert", "review_comment", "set_property"]
+        # The run stopped before the commit record: the property lacks the notice.
+        value = rig.record("MKT-1")
+        ref = value.pop("governance")["notices"]
+        rig.as_user("admin").add_issue_property("MKT-1", "bridge", value)
+        second = rig.sync()
+        assert [(o.action.kind, o.action.key) for o in second.outcomes] == [
+            ("set_property", "MKT-1")
+        ]
+        assert rig.record("MKT-1")["governance"]["notices"] == ref
+        bodies = [c.body for c in rig.as_user("admin").comments("MKT-1")]
+        assert sum("approval reverted" in b for b in bodies) == 1
+    finally:
+        rig.finish()
