@@ -47,14 +47,18 @@ from jira import JIRA
 from pydantic import SecretStr
 
 from bridgeplugin.config import Config, load_config
+from bridgeplugin.enforce import Governance, governance_from_config
+from bridgeplugin.epics.step import EpicsStep, step_from_config
+from bridgeplugin.render import Renderer
 from bridgeplugin.sandbox.faults import FaultRule, FaultSchedule
 from bridgeplugin.sandbox.server import RunningSandbox, start
 from bridgeplugin.sandbox.state import SiteState
 from bridgeplugin.serve import ServeSettings, WorkerSettings, create_app
 from bridgeplugin.serve.process import SyncProcessor
 from bridgeplugin.site import Site, open_site
-from bridgeplugin.state import Store
-from bridgeplugin.sync import SyncOptions, SyncReport, sync_from_config
+from bridgeplugin.state import Store, open_store
+from bridgeplugin.sync import SyncOptions, SyncReport, run_sync
+from bridgeplugin.tagging import Tagger
 
 __all__ = [
     "FAST",
@@ -269,6 +273,7 @@ class Rig:
         self.sandbox = sandbox or start("demo")
         self._clients: dict[str, JIRA] = {}
         self._site: Site | None = None
+        self._steps: tuple[Tagger, Renderer, EpicsStep | None, Governance | None] | None = None
         self.delivered = Delivered()
         self._http = requests.Session()
         # The initial state: the demo seed after one full sync and one incremental sync (so the
@@ -409,11 +414,34 @@ class Rig:
         client.transition_issue(key, ids[name])
 
     def sync(self, *, full: bool = False) -> SyncReport:
-        """One ``bridge sync`` (cron), in this process, against the run's state file."""
+        """One ``bridge sync`` (cron), in this process, against the run's state file: what
+        ``sync_from_config`` does, with the rules loaded once per rig rather than per run."""
         config = self.config
         if self._site is None:
             self._site = open_site(config)
-        return sync_from_config(config, self._site, SyncOptions(full=full))
+        if self._steps is None:
+            tagger = Tagger.load(config.rules)
+            self._steps = (
+                tagger,
+                Renderer(config.templates),
+                step_from_config(config),
+                governance_from_config(config, tagger),
+            )
+        tagger, renderer, epics, governance = self._steps
+        with open_store(config.state) as store:
+            return run_sync(
+                self._site.jira,
+                tagger,
+                store=store,
+                site_url=str(config.jira_url),
+                projects=(config.projects.marketing, config.projects.it),
+                label=config.tagging.label,
+                renderer=renderer,
+                options=SyncOptions(full=full),
+                lease_seconds=config.sync.lease_seconds,
+                epics=epics,
+                governance=governance,
+            )
 
     # -- the scenario -------------------------------------------------------------------------
 
@@ -604,7 +632,10 @@ class Snapshot:
                                 "summary": f["summary"],
                                 "bridge": record,
                                 "comments": [
-                                    (c["author"]["emailAddress"], c["body"])
+                                    (
+                                        c["author"]["emailAddress"],
+                                        _UNTAG_ABSENT.sub(_UNTAG_REMOVED, c["body"]),
+                                    )
                                     for c in f["comment"]["comments"]
                                 ],
                                 "changes": changes,
