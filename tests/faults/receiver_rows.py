@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 
 from bridgeplugin.sync import SyncReport
 
-from .receiver_support import LABEL, Event, Receiver, Rig, Snapshot, Subprocess, diff, free_port
+from .receiver_support import (
+    LABEL,
+    Event,
+    Forked,
+    Receiver,
+    Rig,
+    Snapshot,
+    Subprocess,
+    diff,
+    free_port,
+)
 
 __all__ = ["ROWS", "RowResult", "baseline", "check"]
 
@@ -78,7 +88,7 @@ def baseline(rig: Rig, seed: int = 0) -> RowResult:
     """Every event delivered once, in order; the state every row must end in."""
 
     def body(result: RowResult) -> None:
-        receiver = Receiver(rig.config)
+        receiver = rig.receiver()
         try:
             total = 0
             for phase in PHASES:
@@ -134,7 +144,7 @@ def duplicates(rig: Rig, seed: int) -> RowResult:
     rng = random.Random(seed)
 
     def body(result: RowResult) -> None:
-        receiver = Receiver(rig.config)
+        receiver = rig.receiver()
         try:
             distinct = 0
             carried: list[Event] = []  # copies that arrive during the next phase
@@ -182,7 +192,7 @@ def out_of_order(rig: Rig, seed: int) -> RowResult:
     rng = random.Random(seed)
 
     def body(result: RowResult) -> None:
-        receiver = Receiver(rig.config)
+        receiver = rig.receiver()
         try:
             total = 0
             held: list[Event] = []
@@ -233,7 +243,7 @@ def late(rig: Rig, seed: int) -> RowResult:
     rng = random.Random(seed)
 
     def body(result: RowResult) -> None:
-        receiver = Receiver(rig.config)
+        receiver = rig.receiver()
         try:
             first = rig.act(1)
             held = [e for e in first if not e.newest and rng.random() < 0.5]
@@ -287,7 +297,7 @@ def receiver_down(rig: Rig, seed: int) -> RowResult:
 
     def body(result: RowResult) -> None:
         port = free_port()
-        receiver: Receiver | None = Receiver(rig.config, port=port)
+        receiver: Receiver | None = rig.receiver(port)
         try:
             for phase in PHASES:
                 events = rig.act(phase)
@@ -304,13 +314,13 @@ def receiver_down(rig: Rig, seed: int) -> RowResult:
                         receiver = None
                         rig.advance_clock(rng.randint(2, 8) * 3600)  # Jira's retries run out
                     if i == end and receiver is None:
-                        receiver = Receiver(rig.config, port=port)
+                        receiver = rig.receiver(port)
                     for attempt in range(JIRA_ATTEMPTS if e in lost else 1):
                         status = rig.deliver(rig_url(port), e, retry=attempt)
                         ok = status is None if e in lost else status == 202
                         result.expect(ok, f"delivery of {e.key} answered {status}")
                 if receiver is None:
-                    receiver = Receiver(rig.config, port=port)
+                    receiver = rig.receiver(port)
                 rig.drain()
                 lost_ids = {f"jira:{e.ident}" for e in lost}
                 result.expect(not lost_ids & rig.inbox_ids(), "a refused delivery is in the inbox")
@@ -358,7 +368,7 @@ def cron_race(rig: Rig, seed: int) -> RowResult:
     rng = random.Random(seed)
 
     def body(result: RowResult) -> None:
-        receiver = Receiver(rig.config)
+        receiver = rig.receiver()
         try:
             rig.slow_writes(rng.choice((20, 40, 80)))
             total = 0
@@ -396,7 +406,7 @@ def cron_race(rig: Rig, seed: int) -> RowResult:
 # ---------------------------------------------------------------------------- row 6
 
 
-def kill9(rig: Rig, seed: int) -> RowResult:
+def kill9(rig: Rig, seed: int, *, fork: bool = False) -> RowResult:
     """``bridge serve`` (its own process) is killed with SIGKILL after a random number of its
     writes in one phase, i.e. in the middle of a sync run (creating sub-tasks, transitioning,
     commenting, in a bulk edit or bulk property task); a new process on the same state file
@@ -406,7 +416,8 @@ def kill9(rig: Rig, seed: int) -> RowResult:
 
     def body(result: RowResult) -> None:
         port = free_port()
-        server = Subprocess(rig, port)
+        launch = Forked if fork else Subprocess
+        server: Forked | Subprocess = launch(rig, port)
         try:
             rig.slow_writes(rng.choice((30, 60, 120)))
             for phase in PHASES:
@@ -426,7 +437,7 @@ def kill9(rig: Rig, seed: int) -> RowResult:
                     result.evidence["queued_at_kill"] += queued
                     result.expect(queued > 0, "the kill came after processing (nothing queued)")
                     started = time.monotonic()
-                    server = Subprocess(rig, port)
+                    server = launch(rig, port)
                     rig.drain(timeout=90, alive=server.alive)
                     result.evidence["recovery_ms"] += int((time.monotonic() - started) * 1000)
                 else:
@@ -444,4 +455,6 @@ ROWS: dict[str, Callable[[Rig, int], RowResult]] = {
     "receiver_down": receiver_down,
     "cron_race": cron_race,
     "kill9": kill9,
+    # The same row with bridge serve forked from the runner (no interpreter start-up).
+    "kill9_fork": lambda rig, seed: kill9(rig, seed, fork=True),
 }

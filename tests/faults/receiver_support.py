@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -164,11 +165,19 @@ def _payload(jira: JIRA, key: str, event: str, items: list[dict[str, Any]], when
 class Receiver:
     """``bridge serve`` (app, inbox, worker, the sync pipeline) under uvicorn in a thread."""
 
-    def __init__(self, config: Config, worker: WorkerSettings = FAST, port: int = 0) -> None:
+    def __init__(
+        self,
+        config: Config,
+        worker: WorkerSettings = FAST,
+        port: int = 0,
+        rules: tuple[Tagger, Governance | None] | None = None,
+    ) -> None:
         settings = ServeSettings(state=config.state, webhook_secret=SecretStr(SECRET))
 
         def processor(store: Store) -> SyncProcessor:
-            return SyncProcessor(config, store)
+            if rules is None:
+                return SyncProcessor(config, store)
+            return SyncProcessor(config, store, tagger=rules[0], governance=rules[1])
 
         app = create_app(settings, processor=processor, worker_settings=worker)
         self._sock = socket.socket()
@@ -197,6 +206,68 @@ class Receiver:
         self.server.should_exit = True
         self._thread.join(30)
         self._sock.close()
+
+
+class Forked:
+    """``bridge serve`` (the app, inbox and worker, with ``FAST`` settings) in a child process
+    forked from this one: a real process to SIGKILL, without an interpreter's start-up (the
+    benchmark kills hundreds). The child only serves; it never touches the sandbox's objects."""
+
+    def __init__(self, rig: Rig, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        config, rules = rig.config, rig.rules()
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        pid = os.fork()
+        if pid == 0:  # the child: serve until killed
+            code = 0
+            try:
+                settings = ServeSettings(state=config.state, webhook_secret=SecretStr(SECRET))
+
+                def processor(store: Store) -> SyncProcessor:
+                    return SyncProcessor(config, store, tagger=rules[0], governance=rules[1])
+
+                app = create_app(settings, processor=processor, worker_settings=FAST)
+                uv = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+                uvicorn.Server(uv).run(sockets=[sock])
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        sock.close()
+        self.pid = pid
+        self._status: int | None = None
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.alive(), "the forked bridge serve exited"
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the forked bridge serve did not start"
+            time.sleep(0.02)
+
+    def alive(self) -> bool:
+        if self._status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self._status = status
+        return self._status is None
+
+    def kill9(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        if self._status is None:
+            os.waitpid(self.pid, 0)
+            self._status = -9
+
+    def stop(self) -> None:
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self._status = 0
 
 
 class Subprocess:
@@ -413,13 +484,10 @@ class Rig:
         assert name in ids, f"{key}: no transition {name!r} for {who} (has {sorted(ids)})"
         client.transition_issue(key, ids[name])
 
-    def sync(self, *, full: bool = False) -> SyncReport:
-        """One ``bridge sync`` (cron), in this process, against the run's state file: what
-        ``sync_from_config`` does, with the rules loaded once per rig rather than per run."""
-        config = self.config
-        if self._site is None:
-            self._site = open_site(config)
+    def rules(self) -> tuple[Tagger, Governance | None]:
+        """The rules, loaded once per rig (bridge serve loads them once per process)."""
         if self._steps is None:
+            config = self.config
             tagger = Tagger.load(config.rules)
             self._steps = (
                 tagger,
@@ -427,6 +495,20 @@ class Rig:
                 step_from_config(config),
                 governance_from_config(config, tagger),
             )
+        return self._steps[0], self._steps[3]
+
+    def receiver(self, port: int = 0, worker: WorkerSettings = FAST) -> Receiver:
+        """bridge serve for this run, in a thread of this process."""
+        return Receiver(self.config, worker, port, rules=self.rules())
+
+    def sync(self, *, full: bool = False) -> SyncReport:
+        """One ``bridge sync`` (cron), in this process, against the run's state file: what
+        ``sync_from_config`` does, with the rules loaded once per rig rather than per run."""
+        config = self.config
+        if self._site is None:
+            self._site = open_site(config)
+        self.rules()
+        assert self._steps is not None
         tagger, renderer, epics, governance = self._steps
         with open_store(config.state) as store:
             return run_sync(

@@ -123,6 +123,16 @@ def test_a_kill_9_in_the_middle_of_a_sync_run_is_finished_by_the_next_process(
     assert result.evidence["queued_at_kill"] > 0 and result.evidence["writes_before_kill"] > 0
 
 
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_kill_9_of_a_forked_receiver_mid_run_is_finished_by_the_next(
+    rig: Rig, expected: Snapshot, seed: int
+) -> None:
+    """The benchmark's variant (no interpreter start-up), other kill points."""
+    result = ROWS["kill9_fork"](rig, seed)
+    passes(result, expected)
+    assert result.evidence["queued_at_kill"] > 0 and result.evidence["writes_before_kill"] > 0
+
+
 def test_another_process_closing_the_state_file_loses_no_commit_of_bridge_serve(
     tmp_path: Path,
 ) -> None:
