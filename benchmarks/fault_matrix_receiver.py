@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the rows live with the tests
 
 from tests.faults.receiver_rows import ROWS, baseline, check, sanity  # noqa: E402
-from tests.faults.receiver_support import Rig  # noqa: E402
+from tests.faults.receiver_support import Rig, Zygote  # noqa: E402
 
 
 def main() -> int:
@@ -38,7 +38,8 @@ def main() -> int:
     started = time.monotonic()
     failed_any = False
     with tempfile.TemporaryDirectory(prefix="fault-matrix-receiver-") as tmp:
-        rig = Rig(Path(tmp))
+        zygote = Zygote()  # before anything opens a state database (see Zygote)
+        rig = Rig(Path(tmp), zygote=zygote)
         try:
             expected = baseline(rig)
             assert expected.snapshot is not None and not expected.problems, expected.problems
@@ -76,6 +77,7 @@ def main() -> int:
                     print(f"{'':<14} FAIL {line}")
         finally:
             rig.close()
+            zygote.close()
     print(f"total wall time {time.monotonic() - started:.1f} s")
     return 1 if failed_any else 0
 

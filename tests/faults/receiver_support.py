@@ -21,7 +21,9 @@ Used by tests/faults/test_receiver_faults.py and benchmarks/fault_matrix_receive
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import faulthandler
 import hashlib
 import hmac
 import json
@@ -208,37 +210,138 @@ class Receiver:
         self._sock.close()
 
 
-class Forked:
-    """``bridge serve`` (the app, inbox and worker, with ``FAST`` settings) in a child process
-    forked from this one: a real process to SIGKILL, without an interpreter's start-up (the
-    benchmark kills hundreds). The child only serves; it never touches the sandbox's objects."""
+class Zygote:
+    """A process forked from the runner before the runner opens any SQLite database or starts
+    a thread, which forks the processes the rows need: a ``bridge serve`` to kill -9, a cron
+    ``bridge sync``. Forking those from the runner itself is unsound: the child inherits
+    SQLite's in-memory lock bookkeeping of the runner's open connections to the same state
+    file, believes it holds file locks it does not hold, and the runner closing a connection
+    then deletes the WAL under it (its commits vanish). The zygote never opens a database.
 
-    def __init__(self, rig: Rig, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        config, rules = rig.config, rig.rules()
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
+    Children are reaped at once (SIGCHLD ignored), so a killed one is gone, not a zombie that
+    ``bridge serve``'s dead-holder check would take for alive."""
+
+    def __init__(self) -> None:
+        self._requests_r, self._requests_w = os.pipe()
+        self._answers_r, self._answers_w = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: serve until killed
+        if pid == 0:
             code = 0
             try:
-                settings = ServeSettings(state=config.state, webhook_secret=SecretStr(SECRET))
-
-                def processor(store: Store) -> SyncProcessor:
-                    return SyncProcessor(config, store, tagger=rules[0], governance=rules[1])
-
-                app = create_app(settings, processor=processor, worker_settings=FAST)
-                uv = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-                uvicorn.Server(uv).run(sockets=[sock])
+                os.close(self._requests_w)
+                os.close(self._answers_r)
+                self._loop()
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
-        sock.close()
+        os.close(self._requests_r)
+        os.close(self._answers_w)
         self.pid = pid
-        self._status: int | None = None
+        self._requests = os.fdopen(self._requests_w, "w", buffering=1)
+        self._answers = os.fdopen(self._answers_r, "r", buffering=1)
+
+    # -- the zygote's side ---------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # no zombies
+        requests_in = os.fdopen(self._requests_r, "r", buffering=1)
+        answers_out = os.fdopen(self._answers_w, "w", buffering=1)
+        rules: dict[str, tuple[Tagger, Governance | None]] = {}
+        for line in requests_in:
+            order = json.loads(line)
+            env: dict[str, str] = order["env"]
+            config = load_config(None, environ=env)
+            if env["BRIDGE_RULES"] not in rules:  # loaded once, inherited by every child
+                tagger = Tagger.load(config.rules)
+                rules[env["BRIDGE_RULES"]] = (tagger, governance_from_config(config, tagger))
+            child = os.fork()
+            if child == 0:
+                code = 0
+                try:
+                    requests_in.close()
+                    answers_out.close()
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    _child(order, config, rules[env["BRIDGE_RULES"]])
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+            answers_out.write(f"{child}\n")
+
+    # -- the runner's side ---------------------------------------------------------------------
+
+    def spawn(self, order: dict[str, Any]) -> int:
+        self._requests.write(json.dumps(order) + "\n")
+        return int(self._answers.readline())
+
+    def close(self) -> None:
+        self._requests.close()
+        self._answers.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _child(order: dict[str, Any], config: Config, rules: tuple[Tagger, Governance | None]) -> None:
+    """In a child of the zygote: serve until killed, or run one cron sync."""
+    if order["kind"] == "serve":
+        settings = ServeSettings(state=config.state, webhook_secret=SecretStr(SECRET))
+
+        def processor(store: Store) -> SyncProcessor:
+            return SyncProcessor(config, store, tagger=rules[0], governance=rules[1])
+
+        app = create_app(settings, processor=processor, worker_settings=FAST)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", order["port"]))
+        uv = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+        # ``kill -USR1 <pid>`` writes every thread's stack to this file.
+        with Path(order["trace"]).open("w") as trace:
+            faulthandler.register(signal.SIGUSR1, file=trace, all_threads=True)
+            uvicorn.Server(uv).run(sockets=[sock])
+    elif order["kind"] == "cron":
+        tagger, governance = rules
+        with open_site(config) as site, open_store(config.state) as store:
+            report = run_sync(
+                site.jira,
+                tagger,
+                store=store,
+                site_url=str(config.jira_url),
+                projects=(config.projects.marketing, config.projects.it),
+                label=config.tagging.label,
+                renderer=Renderer(config.templates),
+                options=SyncOptions(),
+                lease_seconds=config.sync.lease_seconds,
+                epics=step_from_config(config),
+                governance=governance,
+            )
+        doc = {
+            "skipped": report.lease_holder is not None,
+            "ok": report.error is None and not report.failures,
+            "writes": report.writes,
+        }
+        Path(order["result"]).write_text(json.dumps(doc))
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+class Forked:
+    """``bridge serve`` (app, inbox, worker with ``FAST`` settings) in a process of the rig's
+    zygote: a real process to SIGKILL, without an interpreter's start-up."""
+
+    def __init__(self, rig: Rig, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        trace = rig.workdir / f"forked-{rig.runs}-{port}-{time.monotonic_ns()}.txt"
+        self.pid = rig.zygote().spawn(
+            {"kind": "serve", "env": rig.env(), "port": port, "trace": str(trace)}
+        )
         deadline = time.monotonic() + 30
         while True:
             assert self.alive(), "the forked bridge serve exited"
@@ -251,23 +354,22 @@ class Forked:
             time.sleep(0.02)
 
     def alive(self) -> bool:
-        if self._status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self._status = status
-        return self._status is None
+        return not gone(self.pid)
+
+    def _wait_gone(self) -> None:
+        deadline = time.monotonic() + 30
+        while not gone(self.pid):
+            assert time.monotonic() < deadline, "the forked bridge serve did not exit"
+            time.sleep(0.005)
 
     def kill9(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
-        if self._status is None:
-            os.waitpid(self.pid, 0)
-            self._status = -9
+        self._wait_gone()
 
     def stop(self) -> None:
         if self.alive():
             os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            self._status = 0
+            self._wait_gone()
 
 
 class Subprocess:
@@ -337,8 +439,11 @@ class Rig:
     common steps. ``begin()`` puts the site back to where the initial ``bridge sync`` left it
     (restored from a snapshot, so a run costs no initial sync) with a fresh state file."""
 
-    def __init__(self, workdir: Path, sandbox: RunningSandbox | None = None) -> None:
+    def __init__(
+        self, workdir: Path, sandbox: RunningSandbox | None = None, zygote: Zygote | None = None
+    ) -> None:
         self.workdir = workdir
+        self._zygote = zygote
         workdir.mkdir(parents=True, exist_ok=True)
         self._own = sandbox is None
         self.sandbox = sandbox or start("demo")
@@ -424,6 +529,31 @@ class Rig:
         self._http.close()
         if self._own:
             self.sandbox.stop()
+
+    def zygote(self) -> Zygote:
+        assert self._zygote is not None, "this rig was made without a zygote (see Zygote)"
+        return self._zygote
+
+    def cron_process(self, state: Path | None = None) -> dict[str, Any]:
+        """One cron ``bridge sync`` in its own process (forked by the zygote), on the run's
+        state file or on ``state``; what it reported: skipped, ok, writes."""
+        env = self.env()
+        if state is not None:
+            env["BRIDGE_STATE"] = str(state)
+        result = self._run_dir / f"cron-{time.monotonic_ns()}.json"
+        pid = self.zygote().spawn({"kind": "cron", "env": env, "result": str(result)})
+        deadline = time.monotonic() + 120
+        while not gone(pid):
+            assert time.monotonic() < deadline, "the cron process did not finish"
+            time.sleep(0.01)
+        if not result.exists():
+            return {"skipped": False, "ok": False, "writes": 0}
+        return dict(json.loads(result.read_text()))
+
+    def copy_initial_state(self, path: Path) -> None:
+        """A state file at ``path`` as the run's started (same watermark, no inbox)."""
+        shutil.copyfile(self._initial_state, path)
+        os.chmod(path, 0o600)
 
     def close_site(self) -> None:
         if self._site is not None:

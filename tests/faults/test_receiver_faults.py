@@ -19,16 +19,19 @@ import pytest
 from bridgeplugin.state import open_store
 
 from .receiver_rows import ROWS, RowResult, baseline, check, sanity
-from .receiver_support import Rig, Snapshot
+from .receiver_support import Rig, Snapshot, Zygote
 
 pytestmark = pytest.mark.sandbox
 
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    running = Rig(tmp_path_factory.mktemp("receiver-faults"))
+    # First: the zygote must be forked before this module opens any state database.
+    zygote = Zygote()
+    running = Rig(tmp_path_factory.mktemp("receiver-faults"), zygote=zygote)
     yield running
     running.close()
+    zygote.close()
 
 
 @pytest.fixture(scope="module")
