@@ -481,8 +481,18 @@ def _create_private(path: Path) -> None:
         if not path.parent.exists():
             # exist_ok: two threads of bridge serve (writer, worker) may open it at once.
             path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
+        # Only a missing file is opened here. Closing a descriptor of a file drops every POSIX
+        # lock this process holds on it, including those of SQLite connections already open
+        # (bridge serve's writer, when the worker opens its store): another process closing
+        # the database (bridge status, a cron bridge sync) then believes it is the last one,
+        # checkpoints and deletes the WAL file, and this process's later commits go to the
+        # deleted file, invisible to others and lost at restart.
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)  # an older file, or a permissive umask at creation
     except OSError as exc:

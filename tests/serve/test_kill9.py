@@ -81,9 +81,8 @@ def test_every_acknowledged_delivery_is_processed_after_a_kill_9(
 ) -> None:
     sandbox.app.reset()
     state, port = tmp_path / "state.db", free_port()
-    # Killed while receiving only: a kill in the middle of a sync run left the sandbox's
-    # properties/multi task unanswered for the next process (under investigation), which is
-    # the sandbox's behaviour, not the inbox's.
+    # Killed while receiving only, so that the count below is of the inbox alone. Kills in the
+    # middle of a sync run are the kill -9 rows of tests/faults/test_receiver_faults.py.
     server = launch(sandbox, state, port, "--no-worker")
     acked: set[str] = set()
     sent = [0]

@@ -8,7 +8,8 @@ Calls, for N candidate requests (those whose review rules may apply):
   (recorded))`` per 200 requests, one page per 100 sub-tasks;
 * changelogs in bulk (1,000 issues per call) only where evaluation reads them: a request in a
   gated status or with a closed review (who approved, where it came from, what changed since),
-  a closed review sub-task (who closed it). An open request without closed reviews needs none;
+  or with review sub-tasks at all (a revert whose comment a stopped run still owes), a closed
+  review sub-task (who closed it). An open request without reviews needs none;
 * group members of every group the policy names (one call each after one ``existing_groups``).
 
 Comments (for waivers and for comments a crashed run may have posted) are read later, only for
@@ -117,7 +118,10 @@ def _needing_logs(
         config = policy.gate.for_project(request.project)
         closed = [s for s in sub_tasks.get(request.key, ()) if s.status_category == "done"]
         gated = config.is_gated_status(request.status, request.status_category)
-        if gated or config.transitions or closed:
+        # A request with review sub-tasks may have been reverted by a run that stopped before
+        # saying why: its history shows it (plan.owed_revert). Same bulk calls, more issues.
+        reviewed = bool(sub_tasks.get(request.key))
+        if gated or config.transitions or closed or reviewed:
             keys.append(request.key)
         keys.extend(s.key for s in closed)
     return keys

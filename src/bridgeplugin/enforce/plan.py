@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..governance import Verdict
-from ..governance.history import ordered
+from ..governance.history import last_move_into, ordered
 from ..model import ChangelogEntry, Comment, Issue, Transition
 from ..plan import PROPERTY, Action, AddLabel, SetProperty
 from .actions import ReopenReview, RevertRequest, ReviewComment
@@ -95,6 +95,47 @@ def entry_into(entries: Sequence[ChangelogEntry], status: str) -> str:
             ).casefold() == folded:
                 return entry.id
     return "?"
+
+
+@dataclass(frozen=True)
+class OwedRevert:
+    """The plugin's revert that is still the request's latest status change, and the ref its
+    comment was planned under."""
+
+    ref: str
+    from_status: str
+    to_status: str
+    entered_by: str | None
+
+
+def owed_revert(key: str, entries: Sequence[ChangelogEntry], me: str) -> OwedRevert | None:
+    """A run that stopped between reverting a request and posting why (kill -9, a lost
+    connection) leaves a request that no longer violates, so the plan of the next run says
+    nothing about it. While the revert is the request's latest status change, its ref is worked
+    out again from the history the revert was decided on (the move into the gated status
+    before it), so the comment is posted once: not at all when it is recorded or on the issue."""
+    history = ordered(entries)
+    for n in range(len(history) - 1, -1, -1):
+        entry = history[n]
+        move = next((i for i in entry.items if (i.field_id or i.field) == "status"), None)
+        if move is None:
+            continue
+        if entry.author is None or entry.author.account_id != me or not move.from_string:
+            return None  # a person (or a workflow) moved it last: nothing is owed
+        before = history[:n]
+        into = last_move_into(before, move.from_string)
+        if into is None:
+            return None
+        ref = ref_of(
+            "violation",
+            key,
+            move.from_string,
+            into.at.isoformat(),
+            entry_into(before, move.from_string),
+        )
+        by = into.by.name if into.by is not None else None
+        return OwedRevert(ref, move.from_string, move.to_string or "", by)
+    return None
 
 
 def refs(verdict: Verdict, log: Sequence[ChangelogEntry] = ()) -> dict[str, str]:
@@ -237,6 +278,30 @@ def plan_request(
             body = render.rejected_comment(key=key, ref=ref, rejected=rejected)
             comment = ReviewComment(key, issue_id, notice="rejected", ref=ref, body=body)
         new_refs.append(ref)
+    if comment is None and not verdict.violation:
+        owed = owed_revert(key, log, options.me)
+        if owed is not None:
+            if unposted(owed.ref):
+                body = render.revert_comment(
+                    key=key,
+                    ref=owed.ref,
+                    status=owed.from_status,
+                    revert_to=owed.to_status,
+                    reason_not_reverted=None,
+                    label=options.label,
+                    missing=verdict.missing,
+                    keys=keys,
+                    entered_by=owed.entered_by,
+                    # Comments are not read for a request that no longer violates: a waiver
+                    # is "unknown" here, which says nothing about the approval reverted then.
+                    waivers=[
+                        f"{w.name}: {w.state}, {w.reason}"
+                        for w in verdict.waivers
+                        if w.state not in ("none", "unknown")
+                    ],
+                )
+                comment = ReviewComment(key, issue_id, notice="violation", ref=owed.ref, body=body)
+            new_refs.append(owed.ref)
     if comment is not None:
         out.actions.append(comment)
     if out.needs_comments:

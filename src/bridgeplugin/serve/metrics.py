@@ -23,6 +23,7 @@ class Metrics:
     failed: int = 0  # deliveries given up on (dead letters)
     retries: int = 0  # deliveries put back for a later attempt
     runs: int = 0  # sync runs the worker made
+    deferred: int = 0  # rounds put off because another sync (cron) held the sync lease
     queued: int = 0
     dead: int = 0
     lag: float = 0.0  # age of the oldest queued delivery, seconds
@@ -73,6 +74,12 @@ class Metrics:
         metric("dead_letters", "gauge", "Deliveries in the dead letters.", {"": self.dead})
         metric("lag_seconds", "gauge", "Age of the oldest queued delivery.", {"": self.lag})
         metric("sync_runs_total", "counter", "Sync runs made by the worker.", {"": self.runs})
+        metric(
+            "deferred_total",
+            "counter",
+            "Rounds put off because another sync held the sync lease.",
+            {"": self.deferred},
+        )
         return "\n".join(lines) + "\n"
 
 

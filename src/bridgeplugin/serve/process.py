@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from ..config import Config
-from ..enforce import governance_from_config
+from ..enforce import Governance, governance_from_config
 from ..epics.step import step_from_config
 from ..logs import redact
 from ..render import Renderer
@@ -28,14 +28,23 @@ log = logging.getLogger(__name__)
 
 
 class SyncProcessor:
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        tagger: Tagger | None = None,
+        governance: Governance | None = None,
+    ) -> None:
+        """``tagger`` / ``governance``: rules a caller has already loaded from ``config``
+        (the fault-matrix rigs start hundreds of receivers); by default loaded here."""
         self._config = config
         self._store = store
-        self._tagger = Tagger.load(config.rules)
+        self._tagger = tagger or Tagger.load(config.rules)
         self._renderer = Renderer(config.templates)
         # The same steps bridge sync runs (epics, governance when enabled), built once.
         self._epics = step_from_config(config)
-        self._governance = governance_from_config(config, self._tagger)
+        self._governance = governance or governance_from_config(config, self._tagger)
         self._site: Site | None = None
 
     def sync_keys(self, keys: Sequence[str]) -> Outcome:

@@ -195,6 +195,7 @@ class Worker:
                     errors["*"] = error
         if deferred:
             log.info("inbox processing put off: another sync holds the lease")
+            self._metrics.deferred += 1
             self._paused_until = now + self.settings.defer
         return self._settle(store, due, done_keys, errors, now)
 
