@@ -298,3 +298,13 @@ def test_one_issues_actions_stay_together_within_a_phase() -> None:
         ("MKT-1", REVIEWS),
         ("MKT-2", "tagging"),
     ]
+
+
+def test_the_explanation_is_applied_before_the_move_it_explains() -> None:
+    """A run stopped between the two (quota, crash, lost token) must leave an explained
+    approval, which the next run reverts; a reverted request is no violation any more, so an
+    unexplained revert would stay unexplained (found by the fault matrix, tests/faults)."""
+    from bridgeplugin.enforce.actions import ReopenReview, RevertRequest, ReviewComment
+
+    assert ReviewComment.phase < RevertRequest.phase
+    assert ReviewComment.phase < ReopenReview.phase

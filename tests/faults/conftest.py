@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Pipeline, Snapshot
 
 from bridgeplugin.sandbox.server import RunningSandbox, start
+
+from .harness import Baseline, Pipeline, Snapshot
 
 pytestmark = pytest.mark.sandbox
 
@@ -29,17 +30,20 @@ def fault_sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture(scope="session")
-def baseline(fault_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+def baselines(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
+    return Baseline(tmp_path_factory.mktemp("baseline"))
+
+
+@pytest.fixture
+def baseline(baselines: Baseline) -> Snapshot:
     """The final state of a fault-free run of the pipeline on the demo site."""
-    pipeline = Pipeline(fault_sandbox, tmp_path_factory.mktemp("baseline"))
-    pipeline.reset()
-    first = pipeline.sync()
-    assert first.code == 0, str(first)
-    again = pipeline.sync()
-    assert again.code == 0 and "0 writes" in again.out, str(again)
-    snap = pipeline.snapshot()
-    pipeline.close()
-    return snap
+    return baselines.get()[0]
+
+
+@pytest.fixture
+def baseline_calls(baselines: Baseline) -> int:
+    """How many calls the fault-free run's first sync made."""
+    return baselines.get()[1]
 
 
 @pytest.fixture

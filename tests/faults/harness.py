@@ -22,6 +22,7 @@ process (``Pipeline.sync``) or as a child process that can be killed (``Pipeline
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -29,8 +30,9 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ import requests
 from click.testing import CliRunner
 
 from bridgeplugin.cli import main
-from bridgeplugin.sandbox.server import RunningSandbox
+from bridgeplugin.sandbox.server import RunningSandbox, start
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "admin@example.com"
@@ -46,6 +48,7 @@ TOKEN = "sandbox-token"
 _KEY = re.compile(r"\b[A-Z][A-Z0-9_]+-[1-9][0-9]*\b")
 # Every sandbox listens on a port of its own; links in comments and pages name it.
 _SITE = re.compile(r"https?://(127\.0\.0\.1|localhost):\d+")
+_MACRO_ID = re.compile(r'\s*ac:macro-id="[^"]*"')
 # Parts of the sprint page that move with the wall clock of the run, not with Jira's state.
 _PAGE_VOLATILE = (
     re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?"),
@@ -175,6 +178,45 @@ class Pipeline:
         self._http.close()
 
 
+def fault_free_run(workdir: Path) -> tuple[Snapshot, int]:
+    """The final state of the pipeline on a fresh demo site without faults, and the number
+    of calls its first run made. Checks that a second run writes nothing."""
+    sandbox = start("demo")
+    try:
+        pipeline = Pipeline(sandbox, workdir)
+        first = pipeline.sync()
+        assert first.code == 0, str(first)
+        calls = len(sandbox.app.ledger.calls())
+        sandbox.app.ledger.clear()
+        again = pipeline.sync()
+        assert again.code == 0, str(again)
+        writes = [c for c in sandbox.app.ledger.calls() if c.is_write]
+        assert not writes, f"a second fault-free run wrote: {writes}"
+        snap = pipeline.snapshot()
+        pipeline.close()
+        return snap, calls
+    finally:
+        sandbox.stop()
+
+
+class Baseline:
+    """The fault-free run, computed again when the UTC date changes: the sprint page shows
+    ages in days counted from the plugin's clock (real time), not from the sandbox's."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._cached: tuple[date, Snapshot, int] | None = None
+
+    def get(self) -> tuple[Snapshot, int]:
+        today = datetime.now(UTC).date()
+        if self._cached is None or self._cached[0] != today:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir.mkdir(parents=True)
+            snap, calls = fault_free_run(self.workdir)
+            self._cached = (today, snap, calls)
+        return self._cached[1], self._cached[2]
+
+
 # ---------------------------------------------------------------------------------- snapshot
 
 
@@ -238,7 +280,7 @@ def snapshot(state: Mapping[str, Any]) -> Snapshot:
         source, target = by_id.get(link["source"]), by_id.get(link["target"])
         if source is not None and target is not None:
             out.links[f"{names[int(source['id'])]} {link['type']} {names[int(target['id'])]}"] += 1
-    out.contents = _contents(state["confluence"])
+    out.contents = _contents(state["confluence"], text)
     return out
 
 
@@ -299,7 +341,12 @@ def _strip_volatile(value: Any) -> Any:
     return value
 
 
-def _contents(confluence: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def _contents(
+    confluence: Mapping[str, Any], text: Callable[[Any], Any]
+) -> dict[str, dict[str, Any]]:
+    """Pages and attachments by path. A page may rightly get more versions in a faulty run (a
+    run that stopped half-way published what it had done; the next one publishes the rest), so
+    what counts is the latest body and that no version repeats the one before it."""
     contents = confluence.get("contents", [])
     by_id = {str(c["id"]): c for c in contents}
 
@@ -317,26 +364,27 @@ def _contents(confluence: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         stem = f"{c['type']} {c.get('space_key')}: {path(c)}"
         seen[stem] += 1
         name = stem if seen[stem] == 1 else f"{stem} #{seen[stem]}"
-        latest = c["versions"][-1] if c.get("versions") else {}
-        body = latest.get("body")
+        digests = [_page_text(v.get("body"), text) for v in c.get("versions") or []]
         out[name] = {
             "status": c.get("status"),
             "labels": sorted("/".join(map(str, lb)) for lb in c.get("labels") or []),
-            "versions": len(c.get("versions") or []),
-            "body": _page_text(body),
+            "body": digests[-1] if digests else None,
+            "repeated_versions": sum(1 for a, b in itertools.pairwise(digests) if a == b),
         }
     return out
 
 
-def _page_text(body: Any) -> str | None:
-    """A digest of the latest body; the run's wall-clock time does not count."""
+def _page_text(body: Any, text: Callable[[Any], Any]) -> str | None:
+    """A digest of one version's body, as the state of Jira decides it: created issues by
+    name, no macro ids (Confluence numbers them as it saves), no ports, no wall-clock times."""
     if body is None:
         return None
-    text = body if isinstance(body, str) else json.dumps(body, sort_keys=True)
-    text = _SITE.sub("<site>", text)
+    raw = body if isinstance(body, str) else json.dumps(body, sort_keys=True)
+    raw = _MACRO_ID.sub("", raw)
+    raw = str(text(raw))
     for pattern in _PAGE_VOLATILE:
-        text = pattern.sub("<time>", text)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+        raw = pattern.sub("<time>", raw)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 # -------------------------------------------------------------------------------------- diff

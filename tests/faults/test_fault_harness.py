@@ -4,10 +4,11 @@ and two fault-free runs of the pipeline leave the same state."""
 from __future__ import annotations
 
 import pytest
-from harness import Pipeline, Snapshot, assert_same, diff
 from jira import JIRA
 
 from bridgeplugin.sandbox.server import RunningSandbox, start
+
+from .harness import Pipeline, Snapshot, assert_same, diff
 
 
 def client(pipeline: Pipeline) -> JIRA:

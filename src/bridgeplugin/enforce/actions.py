@@ -6,10 +6,15 @@ one journal and one per-issue failure chain. Phases (tagging's are 10, 20, 50 an
 
 * ``create_review`` (30): review sub-tasks, 50 per bulk create. Run in a stage of its own
   before the rest is planned (the comment and the record need the new keys), see ``step.py``.
-* ``reopen_review`` (35): move a lapsed review's sub-task out of Done.
-* ``revert`` (40): move a request back out of the gated status.
 * ``add_label`` (10, tagging's kind): ``bridge-violation`` where no way back exists.
 * ``review_comment`` (55): the violation / lapsed / rejected explanation on the request.
+* ``reopen_review`` (56): move a lapsed review's sub-task out of Done.
+* ``revert`` (57): move a request back out of the gated status.
+
+The explanation goes out before the move it explains: a run stopped in between (a crash, a
+quota, a lost token) leaves a request still approved and explained, which the next run
+reverts without a second comment (the comment's ref is found on the issue). The other way
+round, a reverted request is no longer a violation, and the next run would never explain it.
 * ``set_property`` (90, tagging's kind): the ``reviews`` and ``governance`` sections of the
   ``bridge`` property, merged with tagging's into one write per issue: the commit record.
 """
@@ -62,7 +67,7 @@ class _Move(Action):
 @dataclass(frozen=True)
 class ReopenReview(_Move):
     kind: ClassVar[str] = "reopen_review"
-    phase: ClassVar[int] = 35
+    phase: ClassVar[int] = 56
 
     review: str = ""
 
@@ -73,7 +78,7 @@ class ReopenReview(_Move):
 @dataclass(frozen=True)
 class RevertRequest(_Move):
     kind: ClassVar[str] = "revert"
-    phase: ClassVar[int] = 40
+    phase: ClassVar[int] = 57
 
     from_status: str = ""
 

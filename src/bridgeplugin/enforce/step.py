@@ -13,8 +13,8 @@ Order within a run, and why:
    recorded ones), so a run that crashed after creating and before recording finds them and
    creates nothing. Two syncs at once are one: the sync lease is held around all of this.
 5. **plan** the rest per request (``plan.py``) and hand it back: sync applies it with
-   tagging's actions in phase order (reopen, revert, label, comment, and the ``bridge``
-   property last: the commit record).
+   tagging's actions in phase order (label, comment, then reopen and revert, which the
+   comment explains, and the ``bridge`` property last: the commit record).
 
 Loops: the plugin's own moves do not trigger it - a revert leaves the request outside the gate,
 so the next run (or the webhook its transition causes) finds nothing to do; an approval made by
