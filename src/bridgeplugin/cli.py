@@ -744,6 +744,10 @@ def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
 
     if report.dry_run or report.error is not None or report.lease_holder is not None:
         return []
+    if report.failures:
+        # Jira refused some writes: the next run makes them, then publishes. A closed
+        # sprint's page is published once, so it must not show a half-done sync.
+        return []
     if not (config.rules / "budgets.yaml").is_file():
         # No joint budgets set up: there is no sprint page to keep current.
         logging.getLogger(__name__).info("no budgets.yaml in %s: no sprint page", config.rules)

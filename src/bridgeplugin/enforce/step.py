@@ -158,7 +158,12 @@ class Governance:
         options = Options(me=me, label=self.label, max_reverts=self.max_reverts)
         actions: list[Action] = []
         retry: list[str] = []
+        # A request whose sub-task Jira refused this run waits for the next run whole: its
+        # revert and comment would otherwise go out now, naming no sub-task, and stay so.
+        refused = {o.action.key for o in outcomes if o.action.kind == "create_review" and not o.ok}
         for key, verdict in found.items():
+            if key in refused:
+                continue
             request = facts[key].issue
             planned = plan_request(
                 request,

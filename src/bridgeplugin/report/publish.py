@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,6 +115,19 @@ def open_pages(path: Path) -> Iterator[PageStore]:
         store.close()
 
 
+# The page says when its figures were computed (page.py: "Figures as of 2026-11-24 09:00 UTC"),
+# and Confluence numbers the macros of what it saves. Neither is a change of the figures: a
+# cron run every few minutes must not add a version each time, nor a run that lost the record
+# of what it wrote (a crash right after the update).
+_AS_OF = re.compile(r"Figures as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+_MACRO_ID = re.compile(r'\s+ac:macro-id="[^"]*"')
+
+
+def _settled(text: str) -> str:
+    """``text`` as far as it decides whether the page changed."""
+    return _MACRO_ID.sub("", _AS_OF.sub("", text)).strip()
+
+
 def managed_part(body: str) -> str | None:
     """The managed part of ``body`` (between the anchors), or None when it has none."""
     start, end = START_RE.search(body), END_RE.search(body)
@@ -167,7 +181,7 @@ def upsert(
     initial_tail: str = NOTES,
 ) -> Page | None:
     """Create the page or rewrite its managed part; nothing when that part is unchanged."""
-    content_sha = hashlib.sha256(inner.strip().encode()).hexdigest()
+    content_sha = hashlib.sha256(_settled(inner).encode()).hexdigest()
     page = _locate(confluence, store, space, title)
     if page is None:
         out.did(f"create page {title!r}", write=True)
@@ -189,7 +203,7 @@ def upsert(
         # comparison covers pages written before that was recorded.
         ours = known.get("written_version") == str(page.version)
         if (ours and known.get("content_sha") == content_sha) or (
-            managed_part(body) == inner.strip()
+            _settled(managed_part(body) or "") == _settled(inner)
         ):
             out.did(f"page {title!r} unchanged (version {page.version})", write=False)
             return page
