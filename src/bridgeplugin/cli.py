@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -719,11 +720,19 @@ def sync(
     payload = report.to_json()
     if pages:
         payload["published"] = pages
+    # A run stopped by an error says what it planned and did not get to, not only what it did.
+    attempted = {id(o.action) for o in report.outcomes}
+    left = [a for a in report.plan.actions if id(a) not in attempted] if report.error else []
+    if left:
+        payload["not_attempted"] = [a.to_json() for a in left]
     if fmt == "json":
         click.echo(json.dumps(payload, indent=2))
     else:
         for line in [*report.lines(), *pages]:
             click.echo(line)
+        if left:
+            kinds = ", ".join(f"{k} {n}" for k, n in Counter(a.kind for a in left).items())
+            click.echo(f"not attempted: {len(left)} planned actions ({kinds}); the next run does")
     if report.error is not None:
         raise report.error
     if report.failures:
