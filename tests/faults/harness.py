@@ -194,6 +194,10 @@ def fault_free_run(workdir: Path) -> tuple[Snapshot, int]:
         assert not writes, f"a second fault-free run wrote: {writes}"
         snap = pipeline.snapshot()
         pipeline.close()
+        made = " ".join(snap.created())
+        # A baseline with nothing in it would make every row pass: it must have done the work.
+        assert "new Epic" in made and "new Sub-task" in made and "new Story" in made, made
+        assert any("Sprint 25" in name for name in snap.contents), list(snap.contents)
         return snap, calls
     finally:
         sandbox.stop()

@@ -244,14 +244,22 @@ def attach_chart(
 ) -> None:
     sha = hashlib.sha256(png).hexdigest()
     known = store.get(space, title) or {}
-    present = page is not None and any(a.title == FILENAME for a in confluence.attachments(page.id))
-    if present and known.get("chart_sha") == sha:
+    chart = next(
+        (a for a in (confluence.attachments(page.id) if page else []) if a.title == FILENAME),
+        None,
+    )
+    # The version comment names the chart's digest: a run that lost its local record (a
+    # crash right after the upload, another cron host with its own state file) sees the same
+    # chart is there already instead of adding an identical version.
+    if chart is not None and (known.get("chart_sha") == sha or sha in (chart.comment or "")):
         out.did(f"chart {FILENAME} unchanged", write=False)
+        if not dry_run and known.get("chart_sha") != sha:
+            store.put(space, title, chart_sha=sha)
         return
     out.did(f"attach chart {FILENAME} ({len(png):,} bytes)", write=True)
     if dry_run or page is None:
         return
-    confluence.attach_file(page.id, FILENAME, png, "image/png")
+    confluence.attach_file(page.id, FILENAME, png, "image/png", comment=f"sha256:{sha}")
     store.put(space, title, chart_sha=sha)
 
 
