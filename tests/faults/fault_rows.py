@@ -256,7 +256,7 @@ def timeouts(ctx: Context, seed: int) -> Outcome:
     slow = rng.random() < 0.5
     fault: dict[str, Any] = {"method": method, "path": ALL, "skip": rng.randrange(15), "times": 1}
     if slow:
-        fault["latency_ms"] = 2600  # the pipeline's read timeout is 2 s
+        fault["latency_ms"] = 4500  # the pipeline's read timeout is 4 s
     else:
         fault.update(drop=True, timing=rng.choice(["before", "after"]))
     out = Outcome("timeout-drop", seed, notes={k: v for k, v in fault.items() if k != "path"})

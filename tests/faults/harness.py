@@ -108,7 +108,7 @@ class Pipeline:
             "BRIDGE_GOVERNANCE__ENFORCE": "true",
             "BRIDGE_SYNC__PUBLISH": "changed",
             # Short enough that a fault row's latency beats it; far above a sandbox answer.
-            "BRIDGE_TIMEOUTS__READ": "2",
+            "BRIDGE_TIMEOUTS__READ": "4",
             "BRIDGE_RETRY__MAX_WAIT": "5",
         }
         env.update(extra)
