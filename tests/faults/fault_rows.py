@@ -327,6 +327,7 @@ def crash(ctx: Context, seed: int) -> Outcome:
         p.sandbox.app.observers.remove(observe)
     out.runs.append(Run(child[0].returncode, stdout, stderr))
     out.notes["killed"] = killed.is_set()
+    out.fired = int(killed.is_set())  # the fault here is the kill
     if not killed.is_set():
         out.notes["calls"] = seen[0]  # finished before call k: a plain run
     time.sleep(0.05)  # the killed connection's last request is over
@@ -370,6 +371,7 @@ def search_lag(ctx: Context, seed: int) -> Outcome:
     out = Outcome("search-lag", seed, notes={"lag_searches": lag, "fires_elsewhere": True})
     p = ctx.pipeline
     p.faults(search_lag=lag)
+    out.fired = 1  # every search of every run lags
     converge(ctx, out, max_runs=4)
     return finish(ctx, out, keep_faults=True)
 
@@ -392,6 +394,7 @@ def two_runs(ctx: Context, seed: int, *, shared: bool) -> Outcome:
         out.runs.append(Run(proc.returncode, stdout, stderr))
     out.notes["start_gap_s"] = round(delay, 2)
     out.notes["turned_away"] = sum("holds the lease" in r.out for r in out.runs)
+    out.fired = 1  # both ran; whether they overlapped is up to the scheduler
     for run in out.runs:
         if run.code not in (0, 3):
             out.problems.append(f"a concurrent run exited {run.code}: {run.error_lines}")
