@@ -747,9 +747,13 @@ def sync(
 
 def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
     """Sprint pages a successful sync publishes (``sync.publish``); one line per page action."""
+    import os
+    import socket
+    import uuid
     from datetime import UTC, datetime
 
     from .report.run import publish_after_sync
+    from .state import dead_here, open_store
 
     if report.dry_run or report.error is not None or report.lease_holder is not None:
         return []
@@ -761,6 +765,19 @@ def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
         # No joint budgets set up: there is no sprint page to keep current.
         logging.getLogger(__name__).info("no budgets.yaml in %s: no sprint page", config.rules)
         return []
+    # The sync's lease is released when its Jira work is done; two runs that followed each
+    # other closely would publish at once (both uploading the same chart). Pages have a lease
+    # of their own: a run that finds it taken leaves the pages to the run holding it.
+    store = open_store(config.state)
+    owner = uuid.uuid4().hex
+    who = f"pid {os.getpid()} on {socket.gethostname()}"
+    lease = store.acquire_lease("publish", owner, who, config.sync.lease_seconds)
+    if not lease.held_by(owner) and dead_here(lease.holder):
+        store.release_lease(lease)
+        lease = store.acquire_lease("publish", owner, who, config.sync.lease_seconds)
+    if not lease.held_by(owner):
+        store.close()
+        return [f"sprint pages: another run is publishing them ({lease.holder}); left to it"]
     try:
         outcomes = publish_after_sync(config, site, as_of=datetime.now(UTC))
     except BridgeError as exc:
@@ -768,6 +785,9 @@ def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
             "the sync itself succeeded; set sync.publish: never to skip sprint pages"
         )
         raise
+    finally:
+        store.release_lease(lease)
+        store.close()
     return [f"{o.title}: {action}" for o in outcomes for action in o.published.actions]
 
 

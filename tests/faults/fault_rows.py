@@ -16,14 +16,12 @@ tests assert that there are none. The seed varies what fails and when.
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
 import signal
 import subprocess
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -453,16 +451,11 @@ def auth_lost(ctx: Context, seed: int) -> Outcome:
     out.notes["calls_after_first"] = after
     if status == 401 and after:
         out.problems.append(f"{after} calls after the first 401 (expected none)")
-    # A 403 is about one project or issue: the run goes on with the others (reporting each
-    # refusal) but never retries a refused call (the same call again, next in line).
-    calls = _calls(p)
-    again = Counter(
-        f"{a.method} {a.path}"
-        for a, b in itertools.pairwise(calls)
-        if a.status == status and (a.method, a.path) == (b.method, b.path)
-    )
-    if again:
-        out.problems.append(f"refused calls retried: {dict(again)}")
+    # A 403 is about one project or issue: the run goes on with the other issues, reporting
+    # each refusal, and retries none (403 is not retryable in retry.classify). The ledger has
+    # no bodies, so two writes to one path cannot be told from a retry: bound the tail only.
+    if status == 403 and after is not None and after > 60:
+        out.problems.append(f"{after} calls after the first 403: a storm")
     out.notes["reported_not_attempted"] = "not attempted:" in first.out
     out.fired = sum(p.fired())
     p.clear_faults()
