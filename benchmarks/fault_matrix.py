@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bridgeplugin.sandbox.server import start  # noqa: E402
 from faults.fault_rows import ROWS, Context, Outcome  # noqa: E402
 from faults.harness import Baseline, Pipeline  # noqa: E402
-
-from bridgeplugin.sandbox.server import start  # noqa: E402
 
 
 def main() -> int:
