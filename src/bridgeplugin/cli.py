@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -719,11 +720,19 @@ def sync(
     payload = report.to_json()
     if pages:
         payload["published"] = pages
+    # A run stopped by an error says what it planned and did not get to, not only what it did.
+    attempted = {id(o.action) for o in report.outcomes}
+    left = [a for a in report.plan.actions if id(a) not in attempted] if report.error else []
+    if left:
+        payload["not_attempted"] = [a.to_json() for a in left]
     if fmt == "json":
         click.echo(json.dumps(payload, indent=2))
     else:
         for line in [*report.lines(), *pages]:
             click.echo(line)
+        if left:
+            kinds = ", ".join(f"{k} {n}" for k, n in Counter(a.kind for a in left).items())
+            click.echo(f"not attempted: {len(left)} planned actions ({kinds}); the next run does")
     if report.error is not None:
         raise report.error
     # An epic Jira would not create (or a parent it would not set) fails the run too: exit 3,
@@ -748,16 +757,37 @@ def sync(
 
 def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
     """Sprint pages a successful sync publishes (``sync.publish``); one line per page action."""
+    import os
+    import socket
+    import uuid
     from datetime import UTC, datetime
 
     from .report.run import publish_after_sync
+    from .state import dead_here, open_store
 
     if report.dry_run or report.error is not None or report.lease_holder is not None:
+        return []
+    if report.failures:
+        # Jira refused some writes: the next run makes them, then publishes. A closed
+        # sprint's page is published once, so it must not show a half-done sync.
         return []
     if not (config.rules / "budgets.yaml").is_file():
         # No joint budgets set up: there is no sprint page to keep current.
         logging.getLogger(__name__).info("no budgets.yaml in %s: no sprint page", config.rules)
         return []
+    # The sync's lease is released when its Jira work is done; two runs that followed each
+    # other closely would publish at once (both uploading the same chart). Pages have a lease
+    # of their own: a run that finds it taken leaves the pages to the run holding it.
+    store = open_store(config.state)
+    owner = uuid.uuid4().hex
+    who = f"pid {os.getpid()} on {socket.gethostname()}"
+    lease = store.acquire_lease("publish", owner, who, config.sync.lease_seconds)
+    if not lease.held_by(owner) and dead_here(lease.holder):
+        store.release_lease(lease)
+        lease = store.acquire_lease("publish", owner, who, config.sync.lease_seconds)
+    if not lease.held_by(owner):
+        store.close()
+        return [f"sprint pages: another run is publishing them ({lease.holder}); left to it"]
     try:
         outcomes = publish_after_sync(config, site, as_of=datetime.now(UTC))
     except BridgeError as exc:
@@ -765,6 +795,9 @@ def _publish_after_sync(config: Config, site: Any, report: Any) -> list[str]:
             "the sync itself succeeded; set sync.publish: never to skip sprint pages"
         )
         raise
+    finally:
+        store.release_lease(lease)
+        store.close()
     return [f"{o.title}: {action}" for o in outcomes for action in o.published.actions]
 
 

@@ -58,7 +58,7 @@ class ConfluenceApi(Protocol):
     ) -> Page: ...
     def update_page(self, page: Page, title: str, body_storage: str) -> Page: ...
     def attach_file(
-        self, page_id: str, filename: str, data: bytes, content_type: str
+        self, page_id: str, filename: str, data: bytes, content_type: str, comment: str = ""
     ) -> Attachment: ...
     def attachments(self, page_id: str) -> list[Attachment]: ...
     def add_labels(self, page_id: str, labels: Iterable[str]) -> None: ...
@@ -336,15 +336,17 @@ class ConfluenceGateway:
     # ---------------------------------------------------------------------------- attachments
 
     def attach_file(
-        self, page_id: str, filename: str, data: bytes, content_type: str
+        self, page_id: str, filename: str, data: bytes, content_type: str, comment: str = ""
     ) -> Attachment:
         """Upload ``data`` as ``filename``: PUT creates it or adds a version (so it's safe to
-        repeat). Confluence blocks multipart uploads without ``X-Atlassian-Token: nocheck``."""
+        repeat). Confluence blocks multipart uploads without ``X-Atlassian-Token: nocheck``.
+        ``comment`` becomes the version's comment (``Attachment.comment`` when read back)."""
         path = f"{_CONTENT}/{page_id}/child/attachment"
+        form = {"minorEdit": "true", **({"comment": comment} if comment else {})}
         answer = self._call(
             lambda: self._client.put(
                 path,
-                data={"minorEdit": "true"},
+                data=form,
                 files={"file": (filename, data, content_type)},
                 headers={"X-Atlassian-Token": "nocheck", "Accept": "application/json"},
             ),
@@ -430,4 +432,5 @@ class ConfluenceGateway:
             file_size=int(size) if size is not None else None,
             version=(raw.get("version") or {}).get("number"),
             download_url=f"{self.base_url}{download}" if download else None,
+            comment=metadata.get("comment"),
         )

@@ -201,6 +201,7 @@ class Attachment(_Frozen):
     file_size: int | None = None
     version: int | None = None
     download_url: str | None = None
+    comment: str | None = None  # the latest version's comment
 
 
 class Space(_Frozen):

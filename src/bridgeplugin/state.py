@@ -24,6 +24,8 @@ survives a power cut.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +47,7 @@ __all__ = [
     "SqliteStore",
     "Store",
     "StoreUnavailable",
+    "dead_here",
     "open_store",
 ]
 
@@ -443,6 +446,26 @@ class SqliteStore:
 
     def _stamp(self) -> str:
         return datetime.fromtimestamp(self._now(), UTC).isoformat()
+
+
+# Holders name their process: "pid 4242 on cron-1", "bridge serve pid 17 on web-2".
+_HOLDER = re.compile(r"(?:^|\s)pid (\d+) on (\S+)$")
+
+
+def dead_here(holder: str) -> bool:
+    """True when ``holder`` names a process on this host that no longer runs: its lease can
+    be taken over at once instead of waiting for it to expire (kill -9, OOM killer, reboot).
+    A holder on another host, or one that cannot be checked, counts as alive."""
+    match = _HOLDER.search(holder)
+    if match is None or match[2] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(match[1]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, under another user
+    return False
 
 
 def open_store(

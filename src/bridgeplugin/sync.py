@@ -51,7 +51,7 @@ from .plan import (
 )
 from .render import Renderer, last_marker
 from .rules import StaticDirectory
-from .state import Lease, Store, open_store
+from .state import Lease, Store, dead_here, open_store
 from .tagging import SYSTEM_FIELDS, Tagger, TagVerdict
 
 __all__ = [
@@ -302,6 +302,11 @@ def run_sync(
         owner = uuid.uuid4().hex
         who = holder or f"pid {os.getpid()} on {socket.gethostname()}"
         lease = store.acquire_lease(LEASE_NAME, owner, who, lease_seconds)
+        if not lease.held_by(owner) and dead_here(lease.holder):
+            # Killed on this host (kill -9, OOM, reboot): its lease need not be waited out.
+            log.warning("taking over the sync lease from %s, which is gone", lease.holder)
+            store.release_lease(lease)
+            lease = store.acquire_lease(LEASE_NAME, owner, who, lease_seconds)
         if not lease.held_by(owner):
             report.lease_holder = lease
             return report

@@ -141,7 +141,13 @@ def test_a_violation_is_reverted_commented_and_recorded() -> None:
 
     planned = plan(issue, v, log, created=created)
 
-    assert kinds(planned) == ["revert", "review_comment", "set_property", "set_property"]
+    assert kinds(planned) == [
+        "revert",
+        "review_comment",
+        "set_property",
+        "record_notice",
+        "set_property",
+    ]
     revert = planned.actions[0]
     assert isinstance(revert, RevertRequest) and revert.transition_id == "31"
     comment = planned.actions[1]
@@ -177,7 +183,8 @@ def test_a_comment_posted_before_a_crash_is_found_by_its_marker() -> None:
     planned = plan(issue, v, log, comments=[posted])
 
     assert "review_comment" not in kinds(planned)
-    assert kinds(planned) == ["revert", "set_property"]  # the ref is recorded now
+    # the ref is recorded now, before the revert and with the commit record
+    assert kinds(planned) == ["revert", "record_notice", "set_property"]
 
 
 def test_unread_comments_are_asked_for_before_planning_a_notice() -> None:
@@ -298,3 +305,18 @@ def test_one_issues_actions_stay_together_within_a_phase() -> None:
         ("MKT-1", REVIEWS),
         ("MKT-2", "tagging"),
     ]
+
+
+def test_the_explanation_is_applied_before_the_move_it_explains() -> None:
+    """A run stopped between the two (quota, crash, lost token) must leave an explained
+    approval, which the next run reverts; a reverted request is no violation any more, so an
+    unexplained revert would stay unexplained (found by the fault matrix, tests/faults)."""
+    from bridgeplugin.enforce.actions import (
+        RecordNotice,
+        ReopenReview,
+        RevertRequest,
+        ReviewComment,
+    )
+
+    assert ReviewComment.phase < RecordNotice.phase < RevertRequest.phase
+    assert RecordNotice.phase < ReopenReview.phase

@@ -170,3 +170,18 @@ def test_bulk_reads_give_the_facts_read_one_by_one(demo: Demo) -> None:
             v = check_issue(s.jira, t.key, tagger=tagger, policy=policy, now=as_of).verdict
             assert (t.allowed, t.reverted) == (v.allowed, v.enforcement.revert is not None), t.key
             assert t.waivers == tuple(w.name for w in v.waivers if w.active), t.key
+
+
+def test_a_page_whose_figures_did_not_change_is_unchanged_an_hour_later() -> None:
+    """Only the "as of" time and Confluence's macro ids differ: no new version (a cron run
+    with ``sync.publish: changed`` every few minutes added one per run; found by the fault
+    matrix, tests/faults)."""
+    from bridgeplugin.report.publish import _settled
+
+    macro = '<ac:structured-macro ac:name="status">'
+    before = f"<p><em>Figures as of 2026-11-24 09:00 UTC; budgets</em></p>{macro}"
+    after = f"<p><em>Figures as of 2026-11-24 10:05 UTC; budgets</em></p>{macro}".replace(
+        "ac:name", 'ac:macro-id="7" ac:name'
+    )
+    assert _settled(before) == _settled(after)
+    assert _settled(before) != _settled(before.replace("budgets", "spend"))

@@ -129,3 +129,21 @@ def test_the_journal_keeps_every_entry_in_order(store: SqliteStore) -> None:
     assert [e.result for e in store.journal(key="MKT-2")] == ["failed: x"]
     assert store.journal(limit=1)[0].key == "MKT-2"
     assert store.journal()[0].at == at
+
+
+def test_dead_here_knows_a_killed_process_on_this_host_from_a_live_or_remote_one() -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from bridgeplugin.state import dead_here
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped: its pid names no process now
+    host = socket.gethostname()
+    assert dead_here(f"pid {child.pid} on {host}")
+    assert dead_here(f"bridge serve pid {child.pid} on {host}")
+    assert not dead_here(f"pid {os.getpid()} on {host}")
+    assert not dead_here(f"pid {child.pid} on some-other-host")
+    assert not dead_here("cron on the old box")

@@ -38,3 +38,18 @@ def test_never_publishes_nothing(site: SyncSite) -> None:
     run = site.sync("--full", BRIDGE_SYNC__PUBLISH="never")
     assert run.code == 0, run.err
     assert _page_writes(site) == []
+
+
+def test_pages_are_left_to_a_run_that_is_publishing_them(site: SyncSite) -> None:
+    """The sync lease ends with the Jira work; pages have their own, so two runs that
+    followed each other closely do not both upload the same chart (fault matrix, cron row)."""
+    import os
+    import socket
+
+    store = site.store()
+    store.acquire_lease("publish", "other", f"pid {os.getpid()} on {socket.gethostname()}", 600)
+    store.close()
+    run = site.sync("--full", BRIDGE_SYNC__PUBLISH="changed")
+    assert run.code == 0, run.err
+    assert "another run is publishing them" in run.out
+    assert _page_writes(site) == []

@@ -6,10 +6,18 @@ one journal and one per-issue failure chain. Phases (tagging's are 10, 20, 50 an
 
 * ``create_review`` (30): review sub-tasks, 50 per bulk create. Run in a stage of its own
   before the rest is planned (the comment and the record need the new keys), see ``step.py``.
-* ``reopen_review`` (35): move a lapsed review's sub-task out of Done.
-* ``revert`` (40): move a request back out of the gated status.
 * ``add_label`` (10, tagging's kind): ``bridge-violation`` where no way back exists.
 * ``review_comment`` (55): the violation / lapsed / rejected explanation on the request.
+* ``record_notice`` (56): the ``governance`` section with the comment's ref, written before
+  a move as well as with the commit record.
+* ``reopen_review`` (57): move a lapsed review's sub-task out of Done.
+* ``revert`` (58): move a request back out of the gated status.
+
+The explanation and its record go out before the move they explain: a run stopped in between
+(a crash, a quota, a lost token) leaves a request still approved and explained, which the next
+run reverts without a second comment (the ref is recorded, or found on the issue). The other
+way round, a reverted request is no longer a violation, and the next run would never explain
+it nor record that it did.
 * ``set_property`` (90, tagging's kind): the ``reviews`` and ``governance`` sections of the
   ``bridge`` property, merged with tagging's into one write per issue: the commit record.
 """
@@ -23,10 +31,10 @@ from typing import Any, ClassVar
 from ..apply import EXECUTORS, ISSUE_ERRORS, Executor
 from ..jira_gateway import BULK_CREATE_CHUNK, JiraApi
 from ..model import Comment, CreateResult, Transition
-from ..plan import Action
+from ..plan import Action, SetProperty
 from .markers import marker_line
 
-__all__ = ["CreateReview", "ReopenReview", "RevertRequest", "ReviewComment"]
+__all__ = ["CreateReview", "RecordNotice", "ReopenReview", "RevertRequest", "ReviewComment"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class _Move(Action):
 @dataclass(frozen=True)
 class ReopenReview(_Move):
     kind: ClassVar[str] = "reopen_review"
-    phase: ClassVar[int] = 35
+    phase: ClassVar[int] = 57
 
     review: str = ""
 
@@ -74,7 +82,7 @@ class ReopenReview(_Move):
 @dataclass(frozen=True)
 class RevertRequest(_Move):
     kind: ClassVar[str] = "revert"
-    phase: ClassVar[int] = 40
+    phase: ClassVar[int] = 58
 
     from_status: str = ""
 
@@ -97,6 +105,15 @@ class ReviewComment(Action):
 
     def detail(self) -> str:
         return self.body.split("\n", 1)[0]
+
+
+@dataclass(frozen=True)
+class RecordNotice(SetProperty):
+    """The ``governance`` section (the refs of the notices posted), written right after the
+    comment and before the move it explains; the commit record writes it again with the rest."""
+
+    kind: ClassVar[str] = "record_notice"
+    phase: ClassVar[int] = 56
 
 
 def _create(jira: JiraApi, actions: Sequence[Action]) -> list[str | None]:
@@ -161,5 +178,7 @@ EXECUTORS.update(
         ReopenReview: Executor(_move, 1),
         RevertRequest: Executor(_move, 1),
         ReviewComment: Executor(_comment, 1),
+        # Written as any property section is: bulk, one issue's sections merged.
+        RecordNotice: EXECUTORS[SetProperty],
     }
 )

@@ -104,8 +104,17 @@ def _sub_tasks(jira: JiraApi, requests: Sequence[Issue], policy: Policy) -> dict
             f" OR key in ({', '.join(recorded)})" if recorded else ""
         )
         jql = f"parent in ({', '.join(chunk)}) AND ({which}) ORDER BY key ASC"
+        found: set[str] = set()
         for sub in jira.search(jql, fields=list(SUB_TASK_FIELDS)):
             if sub.parent in out:
+                out[sub.parent].append(sub)
+                found.add(sub.key)
+        # Cloud's search lags its database: a sub-task recorded moments ago (the last run)
+        # may not match yet. Read those by key, which is consistent, rather than creating
+        # them again; normally every recorded one was found and this costs nothing.
+        unseen = [k for k in recorded if k not in found]
+        for sub in jira.get_issues(unseen, list(SUB_TASK_FIELDS)) if unseen else []:
+            if sub.parent in out and sub.key not in found:
                 out[sub.parent].append(sub)
     return out
 

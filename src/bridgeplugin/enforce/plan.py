@@ -26,7 +26,7 @@ from ..governance import Verdict
 from ..governance.history import last_move_into, ordered
 from ..model import ChangelogEntry, Comment, Issue, Transition
 from ..plan import PROPERTY, Action, AddLabel, SetProperty
-from .actions import ReopenReview, RevertRequest, ReviewComment
+from .actions import RecordNotice, ReopenReview, RevertRequest, ReviewComment
 from .markers import find_ref, ref_of
 from .render import GovernanceRenderer
 
@@ -319,7 +319,8 @@ def plan_request(
     merged = list(dict.fromkeys([*posted, *new_refs]))[-MAX_NOTICES:]
     if merged != posted:
         value = {**_section(request, GOVERNANCE), "notices": merged}
-        out.actions.append(
-            SetProperty(key, issue_id, prop=PROPERTY, section=GOVERNANCE, value=value, base=base)
-        )
+        record = {"prop": PROPERTY, "section": GOVERNANCE, "value": value, "base": base}
+        if any(isinstance(a, RevertRequest | ReopenReview) for a in out.actions):
+            out.actions.append(RecordNotice(key, issue_id, **record))  # before the move
+        out.actions.append(SetProperty(key, issue_id, **record))
     return out

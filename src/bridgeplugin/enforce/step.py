@@ -13,8 +13,8 @@ Order within a run, and why:
    recorded ones), so a run that crashed after creating and before recording finds them and
    creates nothing. Two syncs at once are one: the sync lease is held around all of this.
 5. **plan** the rest per request (``plan.py``) and hand it back: sync applies it with
-   tagging's actions in phase order (reopen, revert, label, comment, and the ``bridge``
-   property last: the commit record).
+   tagging's actions in phase order (label, comment, then reopen and revert, which the
+   comment explains, and the ``bridge`` property last: the commit record).
 
 Loops: the plugin's own moves do not trigger it - a revert leaves the request outside the gate,
 so the next run (or the webhook its transition causes) finds nothing to do; an approval made by
@@ -172,7 +172,12 @@ class Governance:
         options = Options(me=me, label=self.label, max_reverts=self.max_reverts)
         actions: list[Action] = []
         retry: list[str] = []
+        # A request whose sub-task Jira refused this run waits for the next run whole: its
+        # revert and comment would otherwise go out now, naming no sub-task, and stay so.
+        refused = {o.action.key for o in outcomes if o.action.kind == "create_review" and not o.ok}
         for key, verdict in found.items():
+            if key in refused:
+                continue
             request = facts[key].issue
             planned = plan_request(
                 request,

@@ -115,7 +115,8 @@ def load_round(
     keys = [e.issue.key for e in epics]
     for start in range(0, len(keys), 100):  # keeps the JQL short on sites with many epics
         chunk = ", ".join(keys[start : start + 100])
-        children.extend(jira.search(f"parent in ({chunk})", fields=_FIELDS))
+        # The stories just created must be found, or the next round creates them again.
+        children.extend(jira.search(f"parent in ({chunk})", fields=_FIELDS, reconcile=ids))
     return Loaded(initiatives, epics, children)
 
 
@@ -217,7 +218,8 @@ def run_epics(
 
 
 class _Recording:
-    """The gateway, noting the ids of the issues ``create_issue`` made (or its probe found)."""
+    """The gateway, noting the ids of the issues ``create_issue`` and ``create_issues`` made
+    (or a probe found), for the next round's searches to reconcile."""
 
     def __init__(self, jira: JiraApi) -> None:
         self._jira = jira
@@ -228,6 +230,11 @@ class _Recording:
         if result.id:
             self.created.append(result.id)
         return result
+
+    def create_issues(self, specs: Any) -> Any:
+        results = self._jira.create_issues(specs)
+        self.created.extend(r.id for r in results if r.ok and r.id)
+        return results
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._jira, name)

@@ -180,13 +180,17 @@ def gather(
     tagger, policy = rules.tagger, rules.policy
     if tagger is not None:  # tagging reads these: the tagged requests are classified from here
         fields += [*SYSTEM_FIELDS, *sorted(tagger.custom_fields() - set(rules.absent))]
+    fields = list(dict.fromkeys(fields))
     issues = list(
         jira.search(
             f"project in ({', '.join(projects)}) ORDER BY key",
-            fields=list(dict.fromkeys(fields)),
+            fields=fields,
             properties=("bridge",),
         )
     )
+    late = _unindexed(jira, issues, fields, projects)
+    if late:  # in the search's order, as if the index had caught up
+        issues = sorted([*issues, *late], key=_key_order)
     facts = _issue_facts(jira, issues, ifield, worklogs=worklogs)
     tagged = _tagged(issues)
     rate_card = sorted({g for t in book.teams for g in t.groups})
@@ -370,6 +374,49 @@ def _governance(
     if not rules.governed:
         return GovernanceFacts(tuple(tagged), (), evaluated=False, note=rules.note)
     return _verdicts(jira, tagged, {i.key: i for i in issues}, rules, directory, as_of)
+
+
+def _unindexed(
+    jira: JiraApi, issues: Sequence[Issue], fields: Sequence[str], projects: Sequence[str]
+) -> list[Issue]:
+    """Issues the search should have returned but Cloud's index has not caught up with: the
+    ones a sync created moments ago (review sub-tasks, epics, checklist stories), named by the
+    issues' parents and ``bridge`` records. Read by key, which is consistent; nothing to read
+    (no call) when the search was complete. A page published once, for a closed sprint,
+    would otherwise keep the state before the sync's last writes."""
+    seen = {i.key for i in issues}
+    found: list[Issue] = []
+    todo = list(issues)
+    for _ in range(2):  # requests name their epics; an epic names its stories
+        wanted = sorted({k for i in todo for k in _named(i)} - seen)
+        if not wanted:
+            break
+        read = jira.get_issues(wanted, fields, properties=("bridge",))
+        todo = [i for i in read if i.key not in seen and (i.project or "") in projects]
+        seen |= {i.key for i in todo}
+        found += todo
+    return found
+
+
+def _key_order(issue: Issue) -> tuple[str, int]:
+    project, _, number = issue.key.rpartition("-")
+    return project, int(number) if number.isdigit() else 0
+
+
+def _named(issue: Issue) -> set[str]:
+    """Keys an issue points at: its parent, its recorded review sub-tasks and checklist."""
+    out = {issue.parent} if issue.parent else set()
+    record = issue.properties.get("bridge")
+    if isinstance(record, Mapping):
+        reviews = record.get("reviews")
+        if isinstance(reviews, Mapping):
+            keys = [v.get("key") for v in reviews.values() if isinstance(v, Mapping)]
+            out |= {str(k) for k in keys if k}
+        epic = record.get("epic")
+        checklist = epic.get("checklist") if isinstance(epic, Mapping) else None
+        if isinstance(checklist, Mapping):
+            out |= {str(v) for v in checklist.values() if v}
+    return out
 
 
 def _verdicts(

@@ -29,9 +29,6 @@ from .page import END_RE, INDEX_TITLE, START_RE, IndexEntry, managed_block
 __all__ = ["ATTEMPTS", "PageStore", "Published", "publish_pages", "splice"]
 
 ATTEMPTS = 3
-# The page's "as of" stamp (page.py writes it to the minute): a page whose figures are the same
-# is not rewritten only because a minute passed, or every sync would write a new version.
-_AS_OF = re.compile(r"(as of )\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 NOTES = (
     "<h2>Notes</h2>\n<p>Write here: bridgeplugin only rewrites the part above, between its two "
     "anchors, and keeps this part as you leave it.</p>"
@@ -118,6 +115,19 @@ def open_pages(path: Path) -> Iterator[PageStore]:
         store.close()
 
 
+# The page says when its figures were computed (page.py: "Figures as of 2026-11-24 09:00 UTC"),
+# and Confluence numbers the macros of what it saves. Neither is a change of the figures: a
+# cron run every few minutes must not add a version each time, nor a run that lost the record
+# of what it wrote (a crash right after the update).
+_AS_OF = re.compile(r"Figures as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+_MACRO_ID = re.compile(r'\s+ac:macro-id="[^"]*"')
+
+
+def _settled(text: str) -> str:
+    """``text`` as far as it decides whether the page changed."""
+    return _MACRO_ID.sub("", _AS_OF.sub("", text)).strip()
+
+
 def managed_part(body: str) -> str | None:
     """The managed part of ``body`` (between the anchors), or None when it has none."""
     start, end = START_RE.search(body), END_RE.search(body)
@@ -171,7 +181,7 @@ def upsert(
     initial_tail: str = NOTES,
 ) -> Page | None:
     """Create the page or rewrite its managed part; nothing when that part is unchanged."""
-    content_sha = hashlib.sha256(_stable(inner).encode()).hexdigest()
+    content_sha = hashlib.sha256(_settled(inner).encode()).hexdigest()
     page = _locate(confluence, store, space, title)
     if page is None:
         out.did(f"create page {title!r}", write=True)
@@ -193,7 +203,7 @@ def upsert(
         # comparison covers pages written before that was recorded.
         ours = known.get("written_version") == str(page.version)
         if (ours and known.get("content_sha") == content_sha) or (
-            _stable(managed_part(body) or "") == _stable(inner)
+            _settled(managed_part(body) or "") == _settled(inner)
         ):
             out.did(f"page {title!r} unchanged (version {page.version})", write=False)
             return page
@@ -217,11 +227,6 @@ def upsert(
     return page  # unreachable: the loop returns or raises
 
 
-def _stable(inner: str) -> str:
-    """The managed part as compared: without the minute it was generated at."""
-    return _AS_OF.sub(r"\1…", inner.strip())
-
-
 def _written(page: Page, content_sha: str) -> dict[str, str]:
     return {"content_sha": content_sha, "written_version": str(page.version)}
 
@@ -239,14 +244,22 @@ def attach_chart(
 ) -> None:
     sha = hashlib.sha256(png).hexdigest()
     known = store.get(space, title) or {}
-    present = page is not None and any(a.title == FILENAME for a in confluence.attachments(page.id))
-    if present and known.get("chart_sha") == sha:
+    chart = next(
+        (a for a in (confluence.attachments(page.id) if page else []) if a.title == FILENAME),
+        None,
+    )
+    # The version comment names the chart's digest: a run that lost its local record (a
+    # crash right after the upload, another cron host with its own state file) sees the same
+    # chart is there already instead of adding an identical version.
+    if chart is not None and (known.get("chart_sha") == sha or sha in (chart.comment or "")):
         out.did(f"chart {FILENAME} unchanged", write=False)
+        if not dry_run and known.get("chart_sha") != sha:
+            store.put(space, title, chart_sha=sha)
         return
     out.did(f"attach chart {FILENAME} ({len(png):,} bytes)", write=True)
     if dry_run or page is None:
         return
-    confluence.attach_file(page.id, FILENAME, png, "image/png")
+    confluence.attach_file(page.id, FILENAME, png, "image/png", comment=f"sha256:{sha}")
     store.put(space, title, chart_sha=sha)
 
 

@@ -69,6 +69,9 @@ class SandboxApp:
             return self._handle_control(request)
 
         fault = self.faults.pick(request.method, request.path)
+        request.search_lag = self.faults.search_lag
+        if fault is not None:
+            request.refuse_item = fault.refuse_items
         if fault is not None and fault.latency_s:
             time.sleep(fault.latency_s)
         route = ""

@@ -34,6 +34,9 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)  # path parameters
     user: Any = None  # the authenticated account (set by the app), None for the control API
     points: int = 1  # Atlassian's points cost of this call; handlers may raise it
+    # Set by a fault (bulk create): True for the items to refuse one by one.
+    refuse_item: Callable[[int], bool] | None = None
+    search_lag: int = 0  # the fault schedule's search lag (searches), read by JQL search
 
     @classmethod
     def build(cls, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Request:

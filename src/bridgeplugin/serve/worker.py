@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import socket
 import threading
 import time
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..logs import redact
-from ..state import Delivery, Lease, LeaseLost, Store
+from ..state import Delivery, Lease, LeaseLost, Store, dead_here
 from .metrics import Metrics
 
 __all__ = ["LEASE_NAME", "Outcome", "Processor", "Worker", "WorkerSettings", "dead_here"]
@@ -40,10 +39,9 @@ __all__ = ["LEASE_NAME", "Outcome", "Processor", "Worker", "WorkerSettings", "de
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "inbox"
+
+
 # How bridge serve and bridge sync name a lease holder: "... pid 4242 on host-1".
-_HOLDER = re.compile(r"(?:^|\s)pid (\d+) on (\S+)$")
-
-
 @dataclass(frozen=True)
 class WorkerSettings:
     settle: float = 1.0  # seconds of quiet that end a burst
@@ -271,20 +269,6 @@ class Worker:
             lease = store.acquire_lease(LEASE_NAME, self._owner, self._holder, ttl)
         self._lease = lease if lease.held_by(self._owner) else None
         return self._lease is not None
-
-
-def dead_here(holder: str) -> bool:
-    """True when ``holder`` names a process on this host that no longer runs."""
-    match = _HOLDER.search(holder)
-    if match is None or match[2] != socket.gethostname():
-        return False
-    try:
-        os.kill(int(match[1]), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # it exists, under another user
-    return False
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:

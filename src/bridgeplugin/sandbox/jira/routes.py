@@ -311,6 +311,9 @@ def router(site: Any) -> Router:
         sh = shaper(req)
         created, errors = [], []
         for n, item in enumerate(updates):
+            if req.refuse_item is not None and req.refuse_item(n):
+                errors.append(_refused_item(n))
+                continue
             try:
                 issue = jira().create_issue(req.user, item, rich_ver(req))
             except HttpError as exc:
@@ -633,7 +636,15 @@ def router(site: Any) -> Router:
             raise HttpError(400, f"reconcileIssues accepts at most {MAX_RECONCILE} issue ids.")
         sel = select_fields(st, p["fields"], "id")
         limit = page_limit(st, p["maxResults"], sel)
-        issues, token = searcher().page(st, req.user, p["jql"], p["nextPageToken"], limit)
+        issues, token = searcher().page(
+            st,
+            req.user,
+            p["jql"],
+            p["nextPageToken"],
+            limit,
+            lag=req.search_lag,
+            reconcile=_ids(p["reconcileIssues"]),
+        )
         sh = shaper(req)
         out: dict[str, Any] = {
             "issues": [
@@ -674,7 +685,7 @@ def router(site: Any) -> Router:
         limit = max(0, min(_int(p["maxResults"], 50, "maxResults"), st.site.search_max_results))
         s = searcher()
         query = s.compile(st, req.user, p["jql"], bounded=False)
-        ids = s.run(st, req.user, query)
+        ids = s.run(st, req.user, query, lag=req.search_lag)
         page = [st.by_id[i] for i in ids[start : start + limit]]
         sh = shaper(req)
         out: dict[str, Any] = {
@@ -929,7 +940,7 @@ def router(site: Any) -> Router:
         start, limit = _paging(req, default_max=50, cap=st.site.search_max_results)
         s = searcher()
         query = s.compile(st, req.user, combined, bounded=False)
-        ids = s.run(st, req.user, query)
+        ids = s.run(st, req.user, query, lag=req.search_lag)
         page = [st.by_id[i] for i in ids[start : start + limit]]
         sh = shaper(req, "latest")
         req.points = 1 + len(page)
@@ -1030,3 +1041,19 @@ def _offset_token(raw: Any) -> int:
         return max(0, int(value))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HttpError(400, "The provided next page token is invalid.") from None
+
+
+def _refused_item(n: int) -> dict[str, Any]:
+    """A fault's per-item refusal, shaped as Jira reports one item of a bulk create."""
+    return {
+        "status": 400,
+        "elementErrors": {
+            "errorMessages": ["The issue could not be created (injected per-item fault)."],
+            "errors": {},
+        },
+        "failedElementNumber": n,
+    }
+
+
+def _ids(values: list[str]) -> frozenset[int]:
+    return frozenset(int(v) for v in values if str(v).strip().isdigit())

@@ -176,6 +176,11 @@ class Searcher:
     def __init__(self) -> None:
         self._cursors: OrderedDict[int, Cursor] = OrderedDict()
         self._ids = itertools.count(1)
+        # Search lag (a fault): the row each issue shows to JQL, and the newer rows waiting
+        # for their turn (row, search number from which it shows). None while lag is off.
+        self._indexed: dict[int, dict[str, Any]] | None = None
+        self._pending: dict[int, tuple[dict[str, Any], int]] = {}
+        self._searches = 0
 
     def compile(self, state: JiraState, user: Account, jql: str, *, bounded: bool) -> Query:
         if bounded and _UNBOUNDED.match(jql or ""):
@@ -189,15 +194,33 @@ class Searcher:
         except JqlError as exc:
             raise HttpError(400, str(exc)) from None
 
-    def run(self, state: JiraState, user: Account, query: Query) -> list[int]:
-        """Ids of the issues the user may see that match, in the query's order."""
+    def run(
+        self,
+        state: JiraState,
+        user: Account,
+        query: Query,
+        *,
+        lag: int = 0,
+        reconcile: frozenset[int] = frozenset(),
+    ) -> list[int]:
+        """Ids of the issues the user may see that match, in the query's order.
+
+        With ``lag`` > 0 the match is decided on what the index holds: a creation or update
+        shows only ``lag`` searches after the first search that could have seen it, except
+        for the ``reconcile`` ids (Jira's read-after-write consistency for named issues).
+        """
         visible = state.browsable_projects(user)
         pred = query.predicate
         rows = []
+        indexed = self._index_for(state, lag)
         with bulk_allocation():  # the first search builds a row per issue
             for issue in self._candidates(state, query):
                 if issue.project in visible:
                     row = issue.row if issue.row is not None else row_of(state, issue)
+                    if indexed is not None and issue.id not in reconcile:
+                        row = self._lagged(indexed, issue.id, row, lag)
+                        if row is None:
+                            continue
                     if pred(row):
                         rows.append(row)
             return [int(r["id"]) for r in query.sort(rows)]
@@ -221,6 +244,38 @@ class Searcher:
                 found[issue.id] = issue
         return found.values()
 
+    def _index_for(self, state: JiraState, lag: int) -> dict[int, dict[str, Any]] | None:
+        if lag <= 0:
+            self._indexed, self._pending = None, {}
+            return None
+        self._searches += 1
+        if self._indexed is None:
+            # Lag switched on: what exists now is indexed; only later writes lag.
+            with bulk_allocation():
+                self._indexed = {
+                    i.id: i.row if i.row is not None else row_of(state, i)
+                    for i in state.by_id.values()
+                }
+        return self._indexed
+
+    def _lagged(
+        self, indexed: dict[int, dict[str, Any]], ident: int, row: dict[str, Any], lag: int
+    ) -> dict[str, Any] | None:
+        """The row search sees for one issue now (None: created, not indexed yet)."""
+        shown = indexed.get(ident)
+        if shown is row:
+            return row
+        waiting = self._pending.get(ident)
+        if waiting is None or waiting[0] is not row:
+            # A write the index has not seen yet: it shows ``lag`` searches from now.
+            self._pending[ident] = (row, self._searches + lag)
+            return shown
+        if self._searches >= waiting[1]:
+            indexed[ident] = row
+            del self._pending[ident]
+            return row
+        return shown
+
     def count(self, state: JiraState, user: Account, query: Query) -> int:
         visible = state.browsable_projects(user)
         pred = query.predicate
@@ -239,6 +294,9 @@ class Searcher:
         jql: str,
         token: str | None,
         limit: int,
+        *,
+        lag: int = 0,
+        reconcile: frozenset[int] = frozenset(),
     ) -> tuple[list[Issue], str | None]:
         """One page of the enhanced search: the issues and the token of the next page."""
         jql_hash = _hash(jql, user.account_id)
@@ -253,13 +311,15 @@ class Searcher:
             if cursor is None:
                 # Lost (restart, evicted): rebuild it; pages after this one follow the new order.
                 query = self.compile(state, user, jql, bounded=True)
-                cursor = self._store(self.run(state, user, query), jql_hash, issued)
+                ids = self.run(state, user, query, lag=lag, reconcile=reconcile)
+                cursor = self._store(ids, jql_hash, issued)
             else:
                 self._cursors.move_to_end(cursor_id)
         else:
             offset = 0
             query = self.compile(state, user, jql, bounded=True)
-            cursor = self._store(self.run(state, user, query), jql_hash, now)
+            ids = self.run(state, user, query, lag=lag, reconcile=reconcile)
+            cursor = self._store(ids, jql_hash, now)
         issues: list[Issue] = []
         position = offset
         ids = cursor.ids
