@@ -55,6 +55,7 @@ def render_problems(rules: EpicRules, templates: Path | None) -> list[str]:
                 "marketing_owner": "Sam Sample",
                 "it_owner": None,
                 "requests": [{"key": "MKT-1", "summary": "A request", "project": "MKT"}],
+                "more": 0,
                 "budget_line": None,
                 "categories": ["saas"],
             },
