@@ -107,7 +107,12 @@ LITERAL_CASES = [
     ("one letter is not worth checking", r"a\d+", None),
     ("a rare symbol is worth checking", r"\w\s*(->|\u2192)\s*\w", (("->", "\u2192"),)),
     ("an alternative without a literal spoils the group", r"api|\d+", None),
-    ("scoped flags give up", r"(?i:Foo)bar", None),
+    ("a part with scoped flags requires nothing", r"(?i:Foo)bar", (("bar",),)),
+    (
+        "literals around parts with scoped flags are still required",
+        r"\b(?-i:[A-Z])[\w.]*\s*(->|=>)\s*(?-i:[A-Z])",
+        (("->", "=>"),),
+    ),
 ]
 
 
@@ -128,6 +133,8 @@ PATTERNS = [
     "x{2}yz",
     r"\b(give|grant)\b[^.]{0,20}\b(access|admin)\b",
     r"\w\s*(->|\u2192)\s*\w",
+    r"(?i:Foo)bar",
+    r"\b(?-i:[A-Z])\w*\s*->\s*(?-i:[A-Z])",
 ]
 TEXTS = [
     "SSO login",
@@ -144,6 +151,8 @@ TEXTS = [
     "admin access, give",
     "CRM \u2192 ERP",
     "crm -> erp",
+    "recieve -> receive",
+    "Foobar fooBAR",
     "",
 ]
 

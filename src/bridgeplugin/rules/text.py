@@ -319,8 +319,10 @@ def required_literals(pattern: str) -> tuple[tuple[str, ...], ...] | None:
                 run = []
             if op is c.SUBPATTERN:
                 _group, add_flags, del_flags, sub = av
-                if add_flags or del_flags:  # scoped flags change case rules: give up
-                    raise _GiveUp
+                if add_flags or del_flags:
+                    # Scoped flags change the case rules inside: that part requires nothing
+                    # here, the rest of the pattern still does ("(?-i:[A-Z])\w* -> ...").
+                    continue
                 groups.extend(required(sub))
             elif op is c.BRANCH:
                 # One alternative matches, so one of the alternatives' (best) texts is present.
