@@ -13,7 +13,7 @@ the journal says was created reports it as deleted instead of creating it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..state import Store
 from .actions import INITIATIVE_SUBJECT, CreateEpic
 from .keys import EPIC_LABEL
 from .load import EpicRules
-from .model import EpicView, Initiative, gather, view
+from .model import SECTION, EpicView, Initiative, gather, view
 from .plan import Note, plan_epics
 from .render import EpicTexts
 
@@ -99,7 +99,7 @@ def load_round(
         fields = list(_FIELDS)
     wanted = rules.names()
     fields = list(dict.fromkeys([*fields, *sorted(wanted.get("fields", ()))]))
-    issues = list(jira.search(jql, fields=fields, properties=[PROPERTY]))
+    issues = [_slim(i) for i in jira.search(jql, fields=fields, properties=[PROPERTY])]
     counts = _counts_if(jira, rules, sorted(wanted.get("groups", ()))) if issues else None
     initiatives = gather(issues, rules, marketing=marketing, it=it, counts=counts)
     # No project clause: an epic a person moved to another project is still found.
@@ -118,6 +118,20 @@ def load_round(
         # The stories just created must be found, or the next round creates them again.
         children.extend(jira.search(f"parent in ({chunk})", fields=_FIELDS, reconcile=ids))
     return Loaded(initiatives, epics, children)
+
+
+def _slim(issue: Issue) -> Issue:
+    """``issue`` keeping of its ``bridge`` property only what the initiatives read (the tag
+    and category): on a large site a tenth of the issues name an initiative, and their full
+    records (reasons, governance) were most of the step's memory. Epics keep theirs."""
+    prop = issue.properties.get(PROPERTY)
+    if not isinstance(prop, Mapping) or SECTION in prop:
+        return issue
+    tagging = prop.get("tagging")
+    slim: dict[str, Any] = {}
+    if isinstance(tagging, Mapping):
+        slim["tagging"] = {k: tagging[k] for k in ("tag", "category") if k in tagging}
+    return issue.model_copy(update={"properties": {**issue.properties, PROPERTY: slim}})
 
 
 def _counts_if(
