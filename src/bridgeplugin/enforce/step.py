@@ -285,15 +285,7 @@ class Governance:
                 r = verdict.review(lapse.review)
                 review = self.policy.reviews[lapse.review]
                 out.setdefault(key, []).append(
-                    ReviewToCreate(
-                        review=r.name,
-                        title=r.title,
-                        summary=f"{r.title}: {verdict.summary or key}",
-                        label=r.label,
-                        groups=r.groups,
-                        assignee=review.assignee,
-                        due_days=review.due_days,
-                    )
+                    ReviewToCreate.asked(r, review, verdict.summary or key)
                 )
         return out
 

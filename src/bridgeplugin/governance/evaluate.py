@@ -240,17 +240,7 @@ def _enforcement(
             continue
         review = policy.reviews[r.name]
         if not r.sub_tasks and open_request:
-            create.append(
-                ReviewToCreate(
-                    review=r.name,
-                    title=r.title,
-                    summary=f"{r.title}: {summary or key}",
-                    label=r.label,
-                    groups=r.groups,
-                    assignee=review.assignee,
-                    due_days=review.due_days,
-                )
-            )
+            create.append(ReviewToCreate.asked(r, review, summary or key))
         elif r.state == "lapsed" and r.sub_task is not None:
             reopen.append(ReviewToReopen(r.name, r.sub_task, r.changes))
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..rules.result import Outcome, Result
 from .history import Change, Person
 from .render import verdict_lines
+
+if TYPE_CHECKING:
+    from .policy import Review
 
 __all__ = [
     "STATES",
@@ -294,6 +297,19 @@ class ReviewToCreate:
     groups: tuple[str, ...]
     assignee: str | None = None
     due_days: int | None = None
+
+    @classmethod
+    def asked(cls, verdict: ReviewVerdict, review: Review, subject: str) -> ReviewToCreate:
+        """The sub-task that asks for ``verdict``'s review of the request ``subject``."""
+        return cls(
+            review=verdict.name,
+            title=verdict.title,
+            summary=f"{verdict.title}: {subject}",
+            label=verdict.label,
+            groups=verdict.groups,
+            assignee=review.assignee,
+            due_days=review.due_days,
+        )
 
 
 @dataclass(frozen=True)
