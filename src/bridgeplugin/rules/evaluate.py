@@ -462,35 +462,32 @@ class _Confirm:
         return outcome
 
 
-def _any_waiting(confirm: _Confirm, waiting: int, error: int) -> Outcome:
-    """Kleene OR of bulk leaves none of which is true yet: ``waiting`` ones, errors."""
-    undecided = bool(error)
+def _settle(
+    confirm: _Confirm, waiting: int, undecided: bool, decisive: Outcome, otherwise: Outcome
+) -> Outcome:
+    """Kleene OR (``decisive`` TRUE) or AND (``decisive`` FALSE) of the ``waiting`` bulk
+    leaves, confirmed one by one until one decides; ``undecided`` when an error is known."""
     while waiting:
         bit = waiting & -waiting
         waiting ^= bit
         outcome = confirm(bit)
-        if outcome is TRUE:
-            return TRUE
+        if outcome is decisive:
+            return decisive
         if outcome is ERROR:
             undecided = True
-    return ERROR if undecided else FALSE
+    return ERROR if undecided else otherwise
+
+
+def _any_waiting(confirm: _Confirm, waiting: int, error: int) -> Outcome:
+    """Kleene OR of bulk leaves none of which is true yet: ``waiting`` ones, errors."""
+    return _settle(confirm, waiting, bool(error), TRUE, FALSE)
 
 
 def _all_waiting(confirm: _Confirm, group: int, t: int, e: int, p: int) -> Outcome:
     """Kleene AND of the bulk leaves ``group``, some of them waiting (in ``p``)."""
     if group & ~(t | e | p):  # one is false already
         return FALSE
-    undecided = bool(group & e)
-    waiting = group & p
-    while waiting:
-        bit = waiting & -waiting
-        waiting ^= bit
-        outcome = confirm(bit)
-        if outcome is FALSE:
-            return FALSE
-        if outcome is ERROR:
-            undecided = True
-    return ERROR if undecided else TRUE
+    return _settle(confirm, group & p, bool(group & e), FALSE, TRUE)
 
 
 class _Outcomes(Sequence[Outcome]):
