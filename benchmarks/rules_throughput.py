@@ -41,10 +41,10 @@ from typing import Any
 
 import yaml
 
-from bridgeplugin.model import Issue, User
-from bridgeplugin.rules import Directory, StaticDirectory, evaluate
+from bridgeplugin.model import Issue
+from bridgeplugin.rules import Directory, evaluate
 from bridgeplugin.rules.evaluate import evaluate_each
-from bridgeplugin.rules_testing import case_issue
+from bridgeplugin.rules_testing import case_issue, seed_issues
 from bridgeplugin.sandbox.generate import scaled_seed
 from bridgeplugin.tagging import Tagger
 
@@ -60,40 +60,7 @@ def corpus_issues(tagger: Tagger) -> list[tuple[Issue, Directory]]:
 
 def generated_issues(n: int, tagger: Tagger, seed: int = 7) -> list[tuple[Issue, Directory]]:
     """``n`` issues of the sandbox's scaled seed, as the gateway would hand them over."""
-    site = scaled_seed(n, seed=seed)
-    users = {
-        u.email: User(account_id=u.account_id, display_name=u.display_name) for u in site.users
-    }
-    by_id = {u.account_id: u for u in users.values()}
-    groups: dict[str, list[str]] = {}
-    for group in site.groups:
-        for member in group.members:
-            user = users.get(member) or by_id.get(member)
-            if user is not None:
-                groups.setdefault(user.account_id, []).append(group.name)
-    directory = StaticDirectory(groups)
-    wanted = tagger.custom_fields()
-    out: list[tuple[Issue, Directory]] = []
-    for i, raw in enumerate(site.issues):
-        custom: dict[str, Any] = dict.fromkeys(wanted)
-        for name, value in raw.fields.items():
-            custom[name] = users.get(value, value) if isinstance(value, str) else value
-        reporter = users.get(raw.reporter or "")
-        issue = Issue(
-            id=str(i),
-            key=raw.key or f"GEN-{i}",
-            project=raw.project,
-            issue_type=raw.type,
-            summary=raw.summary,
-            description=raw.description,
-            reporter=reporter,
-            creator=users.get(raw.creator or "") or reporter,
-            labels=tuple(raw.labels),
-            components=tuple(raw.components),
-            custom=custom,
-        )
-        out.append((issue, directory))
-    return out
+    return list(seed_issues(scaled_seed(n, seed=seed), tagger.custom_fields()))
 
 
 Rate = tuple[float, float]  # per second: by the wall clock, by the process's CPU time

@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,9 @@ from .rules.schema import Name, NonEmpty
 from .rules.source import read_document
 from .tagging import Tagger, TagVerdict
 
+if TYPE_CHECKING:
+    from .sandbox.seed import Seed
+
 __all__ = [
     "CaseIssue",
     "CaseOutcome",
@@ -57,6 +60,7 @@ __all__ = [
     "case_issue",
     "load_cases",
     "run_cases",
+    "seed_issues",
 ]
 
 # Account ids of the people a case describes; the display names make reasons read naturally
@@ -165,6 +169,45 @@ def case_issue(
 
 
 _CASE_KEYS = frozenset(CaseIssue.model_fields)
+
+
+def seed_issues(site: Seed, custom_fields: Iterable[str]) -> list[tuple[Issue, StaticDirectory]]:
+    """The issues of a sandbox seed as the gateway hands them over, each with the directory of
+    the seed's groups: the rules see them as they see a site's (custom ``custom_fields`` present,
+    empty when the seed leaves them out)."""
+    users = {
+        u.email: User(account_id=u.account_id, display_name=u.display_name) for u in site.users
+    }
+    by_id = {u.account_id: u for u in users.values()}
+    groups: dict[str, list[str]] = {}
+    for group in site.groups:
+        for member in group.members:
+            user = users.get(member) or by_id.get(member)
+            if user is not None:
+                groups.setdefault(user.account_id, []).append(group.name)
+    directory = StaticDirectory(groups)
+    wanted = tuple(custom_fields)
+    out: list[tuple[Issue, StaticDirectory]] = []
+    for i, raw in enumerate(site.issues):
+        custom: dict[str, Any] = dict.fromkeys(wanted)
+        for name, value in raw.fields.items():
+            custom[name] = users.get(value, value) if isinstance(value, str) else value
+        reporter = users.get(raw.reporter or "")
+        issue = Issue(
+            id=str(i),
+            key=raw.key or f"GEN-{i}",
+            project=raw.project,
+            issue_type=raw.type,
+            summary=raw.summary,
+            description=raw.description,
+            reporter=reporter,
+            creator=users.get(raw.creator or "") or reporter,
+            labels=tuple(raw.labels),
+            components=tuple(raw.components),
+            custom=custom,
+        )
+        out.append((issue, directory))
+    return out
 
 
 def case_files(rules_dir: str | Path) -> list[Path]:

@@ -34,7 +34,7 @@ from bridgeplugin.rules import (
     evaluate_rule,
 )
 from bridgeplugin.rules.evaluate import evaluate_each
-from bridgeplugin.rules_testing import case_issue
+from bridgeplugin.rules_testing import case_issue, seed_issues
 from bridgeplugin.sandbox.generate import scaled_seed
 from bridgeplugin.tagging import Tagger, TagVerdict
 
@@ -55,39 +55,7 @@ def corpus(tagger: Tagger) -> list[tuple[Issue, Directory]]:
 
 def generated(tagger: Tagger, n: int = 5_000) -> list[tuple[Issue, Directory]]:
     """``n`` issues of the scaled seed as the gateway hands them over (as the benchmark)."""
-    site = scaled_seed(n, seed=7)
-    users = {
-        u.email: User(account_id=u.account_id, display_name=u.display_name) for u in site.users
-    }
-    by_id = {u.account_id: u for u in users.values()}
-    groups: dict[str, list[str]] = {}
-    for group in site.groups:
-        for member in group.members:
-            user = users.get(member) or by_id.get(member)
-            if user is not None:
-                groups.setdefault(user.account_id, []).append(group.name)
-    directory = StaticDirectory(groups)
-    out: list[tuple[Issue, Directory]] = []
-    for i, raw in enumerate(site.issues):
-        custom: dict[str, Any] = dict.fromkeys(tagger.custom_fields())
-        for name, value in raw.fields.items():
-            custom[name] = users.get(value, value) if isinstance(value, str) else value
-        reporter = users.get(raw.reporter or "")
-        issue = Issue(
-            id=str(i),
-            key=raw.key or f"GEN-{i}",
-            project=raw.project,
-            issue_type=raw.type,
-            summary=raw.summary,
-            description=raw.description,
-            reporter=reporter,
-            creator=users.get(raw.creator or "") or reporter,
-            labels=tuple(raw.labels),
-            components=tuple(raw.components),
-            custom=custom,
-        )
-        out.append((issue, directory))
-    return out
+    return list(seed_issues(scaled_seed(n, seed=7), tagger.custom_fields()))
 
 
 class Failing:
